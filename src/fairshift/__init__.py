@@ -1,0 +1,47 @@
+"""fairshift: provably fair on-call rotations with OR-Tools CP-SAT.
+
+Examples
+--------
+>>> import fairshift as fs
+>>> scenario = fs.Scenario.from_toml("examples/pacific-infra.toml")  # doctest: +SKIP
+>>> schedule = fs.solve(scenario)  # doctest: +SKIP
+>>> fs.validate(scenario, schedule.to_dataframe())  # doctest: +SKIP
+[]
+"""
+
+from .calendar import Role as Role
+from .calendar import ShiftCalendar as ShiftCalendar
+from .calendar import Slot as Slot
+from .calendar import expand as expand
+from .diagnose import explain_infeasible as explain_infeasible
+from .errors import FairshiftError as FairshiftError
+from .errors import InfeasibleError as InfeasibleError
+from .errors import NoSolutionFoundError as NoSolutionFoundError
+from .errors import ScenarioError as ScenarioError
+from .errors import ScheduleFormatError as ScheduleFormatError
+from .explain import Explanation as Explanation
+from .explain import Fact as Fact
+from .explain import Relaxation as Relaxation
+from .fairness import per_engineer as per_engineer
+from .policy import CalendarOptions as CalendarOptions
+from .policy import HolidayMode as HolidayMode
+from .policy import MonthEnd as MonthEnd
+from .policy import Ownership as Ownership
+from .policy import Rotation as Rotation
+from .policy import Rules as Rules
+from .policy import Weights as Weights
+from .rules import RULES as RULES
+from .scenario import Scenario as Scenario
+from .schedule import Assignment as Assignment
+from .schedule import Schedule as Schedule
+from .schedule import Stage as Stage
+from .schedule import Status as Status
+from .solve import solve as solve
+from .team import Engineer as Engineer
+from .team import Leave as Leave
+from .team import Pipeline as Pipeline
+from .team import Seniority as Seniority
+from .validate import Violation as Violation
+from .validate import validate as validate
+
+__version__ = "0.1.0"

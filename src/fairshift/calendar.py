@@ -1,0 +1,226 @@
+"""Turn a scenario's horizon into shift slots, and tag the days they cover.
+
+Time semantics (shared by the model, the validator and every statistic):
+
+- weekly slot ``k`` runs from ``start + 7k`` at the handoff time to ``start + 7(k+1)`` at the
+  handoff time, local rotation time; durations are computed in UTC, so a week across a DST
+  change lasts 167 or 169 hours;
+- a month-end slot runs from 00:00 of the first of the month's last ``business_days``
+  business days to 00:00 after the last, rotation time; only windows wholly inside the
+  horizon count;
+- a slot *covers* calendar date ``D`` when it contains 12:00 of ``D`` (rotation time), start
+  inclusive, end exclusive. A weekly slot therefore covers exactly 7 dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from .scenario import Scenario
+from .team import Engineer, region_holidays
+
+NOON = dt.time(12, 0)
+
+
+class Role(enum.StrEnum):
+    """What a slot asks of its holder."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    MONTH_END = "month_end"
+
+
+WEEKLY_ROLES = (Role.PRIMARY, Role.SECONDARY)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One shift to fill.
+
+    Attributes
+    ----------
+    id
+        Stable name: ``"week-001"`` or ``"month-end-2027-01"``.
+    index
+        Position among slots of the same kind.
+    start, end
+        Timezone-aware datetimes in the rotation's zone.
+    dates
+        Calendar dates the slot covers (noon rule).
+    """
+
+    id: str
+    index: int
+    start: dt.datetime
+    end: dt.datetime
+    dates: tuple[dt.date, ...]
+
+    @property
+    def hours(self) -> float:
+        """Length in real elapsed hours (DST-correct)."""
+        return (self.end - self.start).total_seconds() / 3600
+
+    def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether ``[start, end)`` overlaps this slot's ``[start, end)``."""
+        return self.start < end and start < self.end
+
+
+def local(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
+    """The aware datetime of a wall-clock ``time`` on ``day`` in ``zone``."""
+    return dt.datetime.combine(day, time, tzinfo=ZoneInfo(zone))
+
+
+def covered_dates(start: dt.datetime, end: dt.datetime, zone: str) -> tuple[dt.date, ...]:
+    """Dates ``D`` whose noon (in ``zone``) lies in ``[start, end)``."""
+    first = start.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=1)
+    last = end.astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=1)
+    days = []
+    day = first
+    while day <= last:
+        if start <= local(day, NOON, zone) < end:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return tuple(days)
+
+
+def weekly_slots(scenario: Scenario) -> tuple[Slot, ...]:
+    """The weekly primary/secondary slots of the horizon, in order."""
+    rotation = scenario.rotation
+    slots = []
+    for k in range(rotation.weeks):
+        start = local(rotation.start + dt.timedelta(weeks=k), rotation.handoff, rotation.timezone)
+        end = local(rotation.start + dt.timedelta(weeks=k + 1), rotation.handoff, rotation.timezone)
+        slots.append(
+            Slot(f"week-{k + 1:03d}", k, start, end, covered_dates(start, end, rotation.timezone))
+        )
+    return tuple(slots)
+
+
+def business_days_of_month(
+    year: int, month: int, holidays: dict[dt.date, str]
+) -> list[dt.date]:
+    """Monday-to-Friday dates of a month that are not in ``holidays``."""
+    day = dt.date(year, month, 1)
+    days = []
+    while day.month == month:
+        if day.weekday() < 5 and day not in holidays:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def month_end_slots(scenario: Scenario) -> tuple[Slot, ...]:
+    """Month-end slots: the last N business days of each month, wholly inside the horizon."""
+    rotation, policy = scenario.rotation, scenario.month_end
+    if policy.business_days == 0:
+        return ()
+    horizon_start = local(rotation.start, rotation.handoff, rotation.timezone)
+    horizon_end = local(rotation.end_date, rotation.handoff, rotation.timezone)
+    calendar = region_holidays(policy.calendar, rotation.start.year, rotation.end_date.year)
+    slots: list[Slot] = []
+    year, month = rotation.start.year, rotation.start.month
+    while dt.date(year, month, 1) <= rotation.end_date:
+        window = business_days_of_month(year, month, calendar)[-policy.business_days :]
+        if window:
+            start = local(window[0], dt.time(0), rotation.timezone)
+            end = local(window[-1] + dt.timedelta(days=1), dt.time(0), rotation.timezone)
+            if horizon_start <= start and end <= horizon_end:
+                dates = covered_dates(start, end, rotation.timezone)
+                slots.append(Slot(f"month-end-{year}-{month:02d}", len(slots), start, end, dates))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(slots)
+
+
+def unavailable_interval(
+    engineer: Engineer, first: dt.date, last: dt.date, zone: str
+) -> tuple[dt.datetime, dt.datetime]:
+    """``[first 00:00, last+1 00:00)`` in ``zone``: the span of whole days first..last."""
+    return local(first, dt.time(0), zone), local(last + dt.timedelta(days=1), dt.time(0), zone)
+
+
+@dataclass(frozen=True)
+class ShiftCalendar:
+    """A scenario expanded into slots, holidays and availability.
+
+    Build it with :func:`expand`; it is cached per scenario.
+    """
+
+    scenario: Scenario
+    weeks: tuple[Slot, ...]
+    month_ends: tuple[Slot, ...]
+    holidays: dict[str, dict[dt.date, str]]  # handle -> {date: holiday name}
+
+    def zone_of(self, engineer: Engineer) -> str:
+        """The engineer's own zone (the rotation's when none is set)."""
+        return engineer.timezone or self.scenario.rotation.timezone
+
+    def leave_conflict(self, engineer: Engineer, slot: Slot) -> str | None:
+        """Why ``engineer`` cannot take ``slot`` because of leave, or ``None``."""
+        zone = self.zone_of(engineer)
+        for period in engineer.leave:
+            start, end = unavailable_interval(engineer, period.start, period.end, zone)
+            if slot.overlaps(start, end):
+                return f"on leave {period.start} to {period.end}"
+        return None
+
+    def employment_conflict(self, engineer: Engineer, slot: Slot) -> str | None:
+        """Why ``engineer`` cannot take ``slot`` because of joining/leaving dates, or ``None``."""
+        zone = self.zone_of(engineer)
+        if engineer.joined and slot.start < local(engineer.joined, dt.time(0), zone):
+            return f"joins on {engineer.joined}"
+        if engineer.left and slot.end > local(
+            engineer.left + dt.timedelta(days=1), dt.time(0), zone
+        ):
+            return f"leaves on {engineer.left}"
+        return None
+
+    def blocked(self, engineer: Engineer, slot: Slot) -> str | None:
+        """Leave or employment reason that keeps ``engineer`` off ``slot``, or ``None``."""
+        return self.leave_conflict(engineer, slot) or self.employment_conflict(engineer, slot)
+
+    def available_weeks(self, engineer: Engineer) -> int:
+        """Weekly slots the engineer could take given leave and employment alone."""
+        return sum(1 for slot in self.weeks if self.blocked(engineer, slot) is None)
+
+    def weeks_overlapping(self, slot: Slot) -> tuple[Slot, ...]:
+        """Weekly slots whose time span overlaps ``slot`` (a month-end window)."""
+        return tuple(week for week in self.weeks if week.overlaps(slot.start, slot.end))
+
+    def holiday_dates(self, engineer: Engineer, slot: Slot) -> tuple[dt.date, ...]:
+        """Dates of ``slot`` that are public holidays in the engineer's region."""
+        own = self.holidays[engineer.handle]
+        return tuple(day for day in slot.dates if day in own)
+
+    def slot(self, role: Role, start: dt.datetime) -> Slot | None:
+        """The slot of ``role`` starting at ``start`` (any zone), or ``None``."""
+        pool = self.month_ends if role is Role.MONTH_END else self.weeks
+        for candidate in pool:
+            if candidate.start == start:
+                return candidate
+        return None
+
+
+@lru_cache(maxsize=64)
+def expand(scenario: Scenario) -> ShiftCalendar:
+    """Expand a scenario into a :class:`ShiftCalendar` (cached; scenarios are immutable).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from fairshift import Engineer, Rotation, Scenario
+    >>> team = (Engineer("ana", "Ana", "senior", "US"), Engineer("bo", "Bo", "mid", "US"))
+    >>> cal = expand(Scenario(Rotation("Ops", dt.date(2027, 3, 8), 1, timezone="US/Pacific"), team))
+    >>> cal.weeks[0].hours  # the week of the spring DST change is an hour short
+    167.0
+    """
+    rotation = scenario.rotation
+    first_year, last_year = rotation.start.year - 1, rotation.end_date.year + 1
+    holidays = {
+        engineer.handle: region_holidays(engineer.holidays, first_year, last_year)
+        for engineer in scenario.engineers
+    }
+    return ShiftCalendar(scenario, weekly_slots(scenario), month_end_slots(scenario), holidays)

@@ -1,0 +1,183 @@
+"""The ``fairshift`` command line: a thin layer over the public API.
+
+Exit codes: 0 success, 1 schedule has violations (``check``), 2 invalid input,
+3 no schedule exists, 4 no schedule found within the time limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import (
+    FairshiftError,
+    InfeasibleError,
+    NoSolutionFoundError,
+    ScenarioError,
+    ScheduleFormatError,
+)
+from .scenario import Scenario
+from .schedule import Schedule
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+
+#: Extra outputs of ``fairshift plan``: each writes into the staging directory.
+PlanOutput = Callable[[Schedule, Path, argparse.Namespace], None]
+
+
+def _write_tables(schedule: Schedule, out: Path, _args: argparse.Namespace) -> None:
+    from .io import write_atomic
+
+    schedule.to_csv(out / "schedule.csv")
+    write_atomic(
+        out / "fairness.csv",
+        schedule.fairness().to_csv(index=False, lineterminator="\n", float_format="%.4f"),
+    )
+
+
+#: Outputs written by ``fairshift plan``, in order.
+PLAN_OUTPUTS: list[PlanOutput] = [_write_tables]
+
+
+def _progress(stage: str, value: float, bound: float, elapsed: float) -> None:
+    print(
+        f"  {stage:<16} best {value:10.2f}  bound {bound:10.2f}  {elapsed:6.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _publish_directory(staging: Path, out: Path) -> None:
+    """Move finished files from ``staging`` into ``out`` (each by atomic rename)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for source in sorted(staging.rglob("*")):
+        if source.is_file():
+            target = out / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source.replace(target)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Solve a scenario and write schedule.csv, fairness.csv and the other outputs."""
+    scenario = Scenario.from_toml(args.scenario)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("--out", f"{str(out)!r} is a file", "give a directory")
+    from .solve import solve
+
+    schedule = solve(
+        scenario,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+        progress=_progress if args.progress else None,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".fairshift-", dir=out.parent))
+    try:
+        for write in PLAN_OUTPUTS:
+            write(schedule, staging, args)
+        _publish_directory(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(schedule.summary())
+    print(f"\nwrote {out}/schedule.csv and {out}/fairness.csv")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Re-check a schedule CSV against a scenario's hard rules."""
+    from .validate import validate
+
+    scenario = Scenario.from_toml(args.scenario)
+    schedule = Schedule.read_csv(scenario, args.schedule)
+    violations = validate(scenario, schedule)
+    for violation in violations:
+        print(violation)
+    if violations:
+        print(f"{len(violations)} violation(s) in {args.schedule}")
+        return EXIT_VIOLATIONS
+    print(f"{args.schedule}: every hard rule holds ({len(schedule.assignments)} shifts)")
+    return EXIT_OK
+
+
+def cmd_regions(args: argparse.Namespace) -> int:
+    """List holiday region codes (countries, or one country's subdivisions)."""
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if args.country:
+        country = args.country.upper()
+        if country not in supported:
+            raise ScenarioError("country", f"unknown country {args.country!r}", "run `fairshift regions`")
+        codes = [country, *(f"{country}-{s}" for s in supported[country])]
+    else:
+        codes = sorted(supported)
+    print("\n".join(codes))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="fairshift", description="Provably fair on-call rotations."
+    )
+    parser.add_argument("--version", action="version", version=f"fairshift {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    plan = commands.add_parser("plan", help="solve a scenario and write the plan")
+    plan.add_argument("scenario", help="scenario TOML file")
+    plan.add_argument("--out", default="plan", help="output directory (default: plan)")
+    plan.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    plan.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    plan.add_argument("--workers", type=int, default=None, help="solver workers")
+    plan.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="hide solver progress"
+    )
+    plan.set_defaults(run=cmd_plan)
+
+    check = commands.add_parser("check", help="re-check a schedule CSV against the hard rules")
+    check.add_argument("scenario", help="scenario TOML file")
+    check.add_argument("schedule", help="schedule CSV (start, end, role, engineer)")
+    check.set_defaults(run=cmd_check)
+
+    regions = commands.add_parser("regions", help="list holiday region codes")
+    regions.add_argument("country", nargs="?", help="list this country's subdivisions")
+    regions.set_defaults(run=cmd_regions)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "time_limit", 1.0) is not None and getattr(args, "time_limit", 1.0) <= 0:
+        print("fairshift: error: --time-limit must be positive, e.g. 30", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        code: int = args.run(args)
+        return code
+    except InfeasibleError as error:
+        print(f"fairshift: no schedule exists.\n{error.explanation}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except NoSolutionFoundError as error:
+        print(f"fairshift: {error}", file=sys.stderr)
+        return EXIT_TIMEOUT
+    except (ScenarioError, ScheduleFormatError) as error:
+        print(f"fairshift: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except FairshiftError as error:
+        print(f"fairshift: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("fairshift: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

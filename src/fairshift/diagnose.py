@@ -1,0 +1,74 @@
+"""Why is there no schedule? Find a small set of conflicting facts with CP-SAT assumptions.
+
+Every instance of every hard rule gets its own enforcement literal; CP-SAT, solving without
+the objective, returns assumptions that suffice for infeasibility, and a deletion pass shrinks
+them to a minimal core while time allows. The core's facts are already sentences.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ortools.sat.python import cp_model
+
+from .explain import Explanation, Fact
+from .scenario import Scenario
+
+#: Above this many facts in the first core, the deletion pass is skipped.
+MAX_CORE_TO_SHRINK = 200
+
+
+def _infeasible(
+    model: cp_model.CpModel, literals: list[cp_model.IntVar], seconds: float
+) -> tuple[bool, list[int]]:
+    """Solve under ``literals`` as assumptions; return (proven infeasible, core indices)."""
+    model.clear_assumptions()
+    model.add_assumptions(literals)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+    solver.parameters.num_workers = 1  # cores from assumptions need a single worker
+    status = solver.solve(model)
+    if status != cp_model.INFEASIBLE:
+        return False, []
+    return True, list(solver.sufficient_assumptions_for_infeasibility())
+
+
+def explain_infeasible(scenario: Scenario, *, time_limit: float = 20.0) -> Explanation:
+    """Explain why ``scenario`` has no schedule.
+
+    Returns
+    -------
+    Explanation
+        The conflicting facts (minimal when the deletion pass finished), in plain sentences.
+    """
+    from .solve import build_model
+
+    deadline = time.perf_counter() + time_limit
+    built = build_model(scenario, explain=True)
+    model, context = built.model, built.context
+    by_index = {lit.index: lit for lit in context.assumptions}
+    proven, core = _infeasible(model, context.assumptions, deadline - time.perf_counter())
+    if not proven:
+        return Explanation((), summary="No schedule was found, but no conflict was proven either.")
+    core = [i for i in core if i in by_index]
+    minimal = False
+    if len(core) <= MAX_CORE_TO_SHRINK:
+        minimal = True
+        kept = list(core)
+        for index in list(core):
+            if time.perf_counter() > deadline:
+                minimal = False
+                break
+            trial = [i for i in kept if i != index]
+            still, smaller = _infeasible(
+                model, [by_index[i] for i in trial], min(5.0, deadline - time.perf_counter())
+            )
+            if still:
+                kept = [i for i in trial if not smaller or i in set(smaller)] or trial
+        core = kept
+    facts = sorted((context.facts[i] for i in core), key=_fact_order)
+    return Explanation(tuple(facts), minimal=minimal)
+
+
+def _fact_order(fact: Fact) -> tuple[str, str, str]:
+    return (fact.slot, fact.rule, fact.sentence)

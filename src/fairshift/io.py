@@ -1,0 +1,304 @@
+"""Scenario files: TOML in (with errors that name the file and key) and TOML out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import ScenarioError
+from .policy import CalendarOptions, MonthEnd, Ownership, Rotation, Rules, Weights
+from .scenario import Scenario
+from .team import Engineer, Leave, Pipeline, Seniority, parse_number
+
+T = TypeVar("T")
+
+_SECTIONS = {
+    "rotation": Rotation,
+    "month_end": MonthEnd,
+    "rules": Rules,
+    "fairness": Weights,
+    "calendar": CalendarOptions,
+    "ownership": Ownership,
+}
+_TOP_LEVEL = (*_SECTIONS, "pipelines", "engineers", "leave", "history")
+_ENGINEER_KEYS = (
+    "handle",
+    "name",
+    "seniority",
+    "holidays",
+    "email",
+    "leave",
+    "timezone",
+    "fte",
+    "joined",
+    "left",
+    "history",
+)
+_LEAVE_KEYS = ("start", "end", "reason")
+_TOP_LEAVE_KEYS = ("engineer", *_LEAVE_KEYS)
+_PIPELINE_KEYS = ("name", "investor_facing", "runbook", "sla", "owner", "backup_owner")
+
+
+def _keys_of(cls: type) -> tuple[str, ...]:
+    return tuple(cls.__dataclass_fields__)
+
+
+def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"valid keys: {', '.join(allowed)}"
+            raise ScenarioError(f"{where}.{key}" if where else key, "unknown key", hint)
+
+
+def _table(value: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ScenarioError(where, f"{value!r} is not a table", f"write it as [{where}]")
+    return value
+
+
+def _array_of_tables(value: object, where: str) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ScenarioError(where, "is not an array of tables", f"write each entry as [[{where}]]")
+    return list(value)
+
+
+@contextmanager
+def _at(where: str) -> Iterator[None]:
+    """Re-raise errors from dataclass validation with the key path they came from."""
+    try:
+        yield
+    except ScenarioError as error:
+        raise error.within(where) from None
+    except TypeError as error:
+        raise ScenarioError(where, str(error), "check the keys of this entry") from None
+
+
+def _build(cls: Callable[..., T], table: Mapping[str, Any], where: str) -> T:
+    with _at(where):
+        return cls(**table)
+
+
+def _leave(table: Mapping[str, Any], where: str) -> Leave:
+    _check_keys(table, _LEAVE_KEYS, where)
+    for key in ("start", "end"):
+        if key not in table:
+            raise ScenarioError(f"{where}.{key}", "is missing", "give both start and end dates")
+    return _build(Leave, table, where)
+
+
+def _engineer(table: Mapping[str, Any], where: str) -> Engineer:
+    _check_keys(table, _ENGINEER_KEYS, where)
+    for key in ("handle", "name", "seniority", "holidays"):
+        if key not in table:
+            raise ScenarioError(f"{where}.{key}", "is missing", "every engineer needs it")
+    fields = dict(table)
+    leave = fields.get("leave", [])
+    if not isinstance(leave, list):
+        raise ScenarioError(
+            f"{where}.leave", f"{leave!r} is not a list", "write [{ start = ..., end = ... }]"
+        )
+    fields["leave"] = tuple(
+        _leave(_table(period, f"{where}.leave[{i}]"), f"{where}.leave[{i}]")
+        for i, period in enumerate(leave)
+    )
+    return _build(Engineer, fields, where)
+
+
+def parse_scenario(data: Mapping[str, Any], *, source: str = "") -> Scenario:
+    """Build a :class:`Scenario` from parsed TOML (a nested mapping).
+
+    Errors name ``source`` and the key path, e.g. ``team.toml: engineers[1].seniority``.
+    """
+    try:
+        return _parse(data)
+    except ScenarioError as error:
+        raise error.within(source=source) from None
+
+
+def _parse(data: Mapping[str, Any]) -> Scenario:
+    _check_keys(data, _TOP_LEVEL, "")
+    if "rotation" not in data:
+        raise ScenarioError("rotation", "is missing", "add a [rotation] table with start and weeks")
+    parts: dict[str, Any] = {}
+    for section, cls in _SECTIONS.items():
+        if section in data:
+            table = _table(data[section], section)
+            _check_keys(table, _keys_of(cls), section)
+            if section == "rotation":
+                for key in ("name", "start", "weeks"):
+                    if key not in table:
+                        raise ScenarioError(f"rotation.{key}", "is missing", "it is required")
+            parts[section] = _build(cls, table, section)
+    engineers = [
+        _engineer(table, f"engineers[{i}]")
+        for i, table in enumerate(_array_of_tables(data.get("engineers", []), "engineers"))
+    ]
+    by_handle = {e.handle: i for i, e in enumerate(engineers)}
+    for i, table in enumerate(_array_of_tables(data.get("leave", []), "leave")):
+        where = f"leave[{i}]"
+        _check_keys(table, _TOP_LEAVE_KEYS, where)
+        handle = table.get("engineer")
+        if handle not in by_handle:
+            raise ScenarioError(
+                f"{where}.engineer",
+                f"{handle!r} is not an engineer of this scenario",
+                f"use one of {', '.join(by_handle) or '(no engineers yet)'}",
+            )
+        period = _leave({k: v for k, v in table.items() if k != "engineer"}, where)
+        j = by_handle[str(handle)]
+        engineers[j] = _rebuild(engineers[j], leave=(*engineers[j].leave, period))
+    history = _table(data.get("history", {}), "history")
+    for handle, balance in history.items():
+        if handle not in by_handle:
+            raise ScenarioError(
+                f"history.{handle}",
+                f"{handle!r} is not an engineer of this scenario",
+                f"use one of {', '.join(by_handle) or '(no engineers yet)'}",
+            )
+        j = by_handle[handle]
+        with _at(f"history.{handle}"):
+            engineers[j] = _rebuild(engineers[j], history=parse_number(balance, "balance"))
+    pipelines = []
+    for i, table in enumerate(_array_of_tables(data.get("pipelines", []), "pipelines")):
+        _check_keys(table, _PIPELINE_KEYS, f"pipelines[{i}]")
+        pipelines.append(_build(Pipeline, table, f"pipelines[{i}]"))
+    return Scenario(
+        rotation=parts["rotation"],
+        engineers=tuple(engineers),
+        month_end=parts.get("month_end", MonthEnd()),
+        rules=parts.get("rules", Rules()),
+        weights=parts.get("fairness", Weights()),
+        pipelines=tuple(pipelines),
+        calendar=parts.get("calendar", CalendarOptions()),
+        ownership=parts.get("ownership", Ownership()),
+    )
+
+
+def _rebuild(engineer: Engineer, **changes: Any) -> Engineer:
+    import dataclasses
+
+    return dataclasses.replace(engineer, **changes)
+
+
+def read_scenario(path: str | Path) -> Scenario:
+    """Read a scenario TOML file.
+
+    Raises
+    ------
+    ScenarioError
+        For a missing file, a TOML syntax error (with its line) or any invalid value.
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("", f"no such file {source!r}", "check the path") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError("", f"cannot read {source!r} ({error})", "check the file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(
+            "", f"TOML syntax error: {error}", "fix the syntax at that line", source=source
+        ) from None
+    return parse_scenario(data, source=source)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Seniority):
+        return json.dumps(value.label)
+    if isinstance(value, Fraction):
+        return repr(int(value)) if value.denominator == 1 else repr(float(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return json.dumps(value.strftime("%H:%M:%S" if value.second else "%H:%M"))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def _section(name: str, obj: object, *, skip_defaults: bool = False) -> list[str]:
+    lines = [f"[{name}]"]
+    default = type(obj)() if skip_defaults else None
+    for key in obj.__dataclass_fields__:  # type: ignore[attr-defined]
+        value = getattr(obj, key)
+        if default is not None and getattr(default, key) == value:
+            continue
+        if value is None:
+            value = "none"
+        lines.append(f"{key} = {_value(value)}")
+    return lines
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """Render a scenario as TOML; :func:`read_scenario` of the text gives an equal scenario."""
+    lines: list[str] = []
+    lines += _section("rotation", scenario.rotation)
+    for name, obj in (
+        ("month_end", scenario.month_end),
+        ("rules", scenario.rules),
+        ("fairness", scenario.weights),
+        ("calendar", scenario.calendar),
+        ("ownership", scenario.ownership),
+    ):
+        lines += ["", *_section(name, obj)]
+    for pipeline in scenario.pipelines:
+        lines += ["", "[[pipelines]]"]
+        for key in _PIPELINE_KEYS:
+            value = getattr(pipeline, key)
+            if key in ("name", "investor_facing") or value:
+                lines.append(f"{key} = {_value(value)}")
+    for engineer in scenario.engineers:
+        lines += ["", "[[engineers]]"]
+        for key in _ENGINEER_KEYS:
+            value = getattr(engineer, key)
+            if key == "leave":
+                periods = ", ".join(
+                    "{ start = %s, end = %s%s }"  # noqa: UP031 - braces are TOML's
+                    % (p.start, p.end, f", reason = {_value(p.reason)}" if p.reason else "")
+                    for p in value
+                )
+                lines.append(f"leave = [{periods}]")
+            elif value is not None and (
+                key in ("handle", "name", "seniority", "holidays") or value != _DEFAULTS[key]
+            ):
+                lines.append(f"{key} = {_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+_DEFAULTS: dict[str, Any] = {"email": "", "fte": Fraction(1), "history": Fraction(0)}
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a half file."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,228 @@
+"""Fairness objective of the rota model, in exact integer units.
+
+Burdens are scaled by the weight quantum ``s`` (4 with the default weights: quarter days) and
+availabilities by their common denominator, so every deviation is an integer::
+
+    D_e = A * B_e - a_e * T + A * s * history_e        (= A * s * deviation_e)
+
+where ``B_e`` is the scaled burden, ``T`` the scaled total and ``a_e`` / ``A`` the scaled
+availability of ``e`` and of the whole team. Stages (lexicographic):
+
+1. minimise the largest deviation ``max_e D_e``;
+2. maximise the smallest deviation ``min_e D_e``;
+3. minimise the sum of squared deviations, measured in quarter days and encoded with
+   unary "at least k" literals (linear, so CP-SAT's LP bound proves it);
+4. spread weekend days, public-holiday days and month-end shifts in proportion to availability.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ortools.sat.python import cp_model
+
+from ..burden import availability, dates_burden, quantum
+from ..calendar import WEEKLY_ROLES, Role, ShiftCalendar
+from .variables import Variables
+
+#: Resolution of stage 3: squared deviations are counted in quarter days.
+SQUARE_RESOLUTION = 4
+#: Above this many unary literals per engineer, stage 3 falls back to a product constraint.
+MAX_UNARY_LEVELS = 400
+
+
+@dataclass
+class Objective:
+    """Burden, deviation and spread expressions over the assignment variables."""
+
+    model: cp_model.CpModel
+    vars: Variables
+    calendar: ShiftCalendar
+    scale: int = 0
+    team_availability: int = 0
+    availability: dict[str, int] = field(default_factory=dict)
+    burden: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    deviation: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    weights: dict[tuple[str, Role, int], int] = field(default_factory=dict)
+    total: cp_model.IntVar = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scale = quantum(self.calendar)
+        shares = availability(self.calendar)
+        denominator = math.lcm(*(share.denominator for share in shares.values()))
+        self.availability = {h: int(share * denominator) for h, share in shares.items()}
+        self.team_availability = sum(self.availability.values())
+        self._build_burdens()
+        if self.team_availability > 0:
+            self._build_deviations()
+
+    # -- burden and deviation -------------------------------------------------------------
+
+    def slot_weight(self, handle: str, role: Role, index: int) -> int:
+        """Scaled burden of ``handle`` holding ``role`` in slot ``index``."""
+        return self.weights[handle, role, index]
+
+    def _build_burdens(self) -> None:
+        weights = self.calendar.scenario.weights
+        for handle, role, slot, _ in self.vars.items():
+            own = self.calendar.holidays[handle]
+            value = dates_burden(weights, role, slot.dates, own) * self.scale
+            assert value.denominator == 1, "the weight quantum makes every burden integral"
+            self.weights[handle, role, slot.index] = int(value)
+        terms: dict[str, list[cp_model.LinearExprT]] = {h: [] for h in self.vars.handles}
+        upper = dict.fromkeys(self.vars.handles, 0)
+        for handle, role, slot, var in self.vars.items():
+            weight = self.weights[handle, role, slot.index]
+            terms[handle].append(weight * var)
+            upper[handle] += weight
+        for handle in self.vars.handles:
+            self.burden[handle] = self.model.new_int_var(0, upper[handle], f"burden:{handle}")
+            self.model.add(self.burden[handle] == sum(terms[handle]))
+        total_upper = sum(_ub(v) for v in self.burden.values())
+        self.total = self.model.new_int_var(0, total_upper, "total_burden")
+        self.model.add(self.total == sum(self.burden.values()))
+
+    def _build_deviations(self) -> None:
+        big_a = self.team_availability
+        total_upper = _ub(self.total)
+        for engineer in self.calendar.scenario.engineers:
+            handle, share = engineer.handle, self.availability[engineer.handle]
+            if share == 0:
+                continue  # nothing can change their balance this period
+            offset = int(big_a * engineer.history * self.scale)
+            upper_b = _ub(self.burden[handle])
+            low = -share * total_upper + offset
+            high = big_a * upper_b + offset
+            deviation = self.model.new_int_var(low, high, f"deviation:{handle}")
+            self.model.add(deviation == big_a * self.burden[handle] - share * self.total + offset)
+            self.deviation[handle] = deviation
+
+    def deviation_domain(self) -> tuple[int, int]:
+        """Smallest and largest value any scaled deviation can take."""
+        values = list(self.deviation.values())
+        return (
+            min(_lb(v) for v in values),
+            max(_ub(v) for v in values),
+        )
+
+    def to_units(self, value: int | float) -> float:
+        """Convert a scaled deviation back to burden units (days)."""
+        return float(Fraction(int(value), self.team_availability * self.scale))
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def largest_deviation(self) -> cp_model.IntVar:
+        """A variable bounded below by every deviation (minimise it for stage 1)."""
+        low, high = self.deviation_domain()
+        top = self.model.new_int_var(low, high, "largest_deviation")
+        self.model.add_max_equality(top, list(self.deviation.values()))
+        return top
+
+    def smallest_deviation(self) -> cp_model.IntVar:
+        """A variable bounded above by every deviation (maximise it for stage 2)."""
+        low, high = self.deviation_domain()
+        bottom = self.model.new_int_var(low, high, "smallest_deviation")
+        self.model.add_min_equality(bottom, list(self.deviation.values()))
+        return bottom
+
+    def sum_of_squares(self, low: int, high: int) -> cp_model.LinearExprT:
+        """Sum over engineers of (deviation in quarter days)^2, given ``low <= D_e <= high``.
+
+        ``q_e`` is the deviation rounded to the nearest quarter day; its square is a sum of
+        ordered unary literals ``q_e >= k`` with increasing costs ``2k - 1``, which is linear
+        and convex, so the LP relaxation gives CP-SAT a strong bound.
+        """
+        unit = self.team_availability * self.scale  # D_e / unit = deviation in days
+        res = SQUARE_RESOLUTION
+        q_low = _nearest(low * res, unit)
+        q_high = _nearest(high * res, unit)
+        terms: list[cp_model.LinearExprT] = []
+        for handle, deviation in self.deviation.items():
+            q = self.model.new_int_var(q_low, q_high, f"quarters:{handle}")
+            # q = round(res * D / unit):  (2q - 1) * unit <= 2 * res * D <= (2q + 1) * unit - 1
+            self.model.add((2 * q - 1) * unit <= 2 * res * deviation)
+            self.model.add(2 * res * deviation <= (2 * q + 1) * unit - 1)
+            terms.append(self._square(q, q_low, q_high, handle))
+        return sum(terms)
+
+    def _square(
+        self, q: cp_model.IntVar, low: int, high: int, handle: str
+    ) -> cp_model.LinearExprT:
+        if high - low > MAX_UNARY_LEVELS:
+            square = self.model.new_int_var(0, max(low * low, high * high), f"sq:{handle}")
+            self.model.add_multiplication_equality(square, [q, q])
+            return square
+        levels = [self.model.new_bool_var(f"{handle}>={k}") for k in range(low + 1, high + 1)]
+        for above, below in zip(levels[1:], levels, strict=False):
+            self.model.add_implication(above, below)
+        self.model.add(q == low + sum(levels))
+        return low * low + sum(
+            (2 * k - 1) * level for k, level in zip(range(low + 1, high + 1), levels, strict=True)
+        )
+
+    def spread(self) -> cp_model.LinearExprT:
+        """Sum over weekend, holiday and month-end counts of their proportional range."""
+        total: list[cp_model.LinearExprT] = []
+        big_a = self.team_availability
+        for name, coefficients in self._categories().items():
+            upper = {h: sum(coefficients[h].values()) for h in self.deviation}
+            if not any(upper.values()):
+                continue
+            counts = {
+                h: sum(c * var for var, c in coefficients[h].items()) for h in self.deviation
+            }
+            n_total = self.model.new_int_var(0, sum(upper.values()), f"{name}:total")
+            self.model.add(n_total == sum(counts.values()))
+            bound = big_a * max(upper.values()) + max(self.availability.values()) * sum(
+                upper.values()
+            )
+            levels = []
+            for handle, expr in counts.items():
+                level = self.model.new_int_var(-bound, bound, f"{name}:{handle}")
+                self.model.add(level == big_a * expr - self.availability[handle] * n_total)
+                levels.append(level)
+            top = self.model.new_int_var(-bound, bound, f"{name}:max")
+            bottom = self.model.new_int_var(-bound, bound, f"{name}:min")
+            self.model.add_max_equality(top, levels)
+            self.model.add_min_equality(bottom, levels)
+            total.append(top - bottom)
+        return sum(total)
+
+    def _categories(self) -> dict[str, dict[str, dict[cp_model.IntVar, int]]]:
+        """Per category and engineer, the count each assignment variable contributes."""
+        calendar = self.calendar
+        weekend: dict[str, dict[cp_model.IntVar, int]] = {}
+        holiday: dict[str, dict[cp_model.IntVar, int]] = {}
+        month_end: dict[str, dict[cp_model.IntVar, int]] = {}
+        for handle in self.vars.handles:
+            own = calendar.holidays[handle]
+            weekend[handle], holiday[handle], month_end[handle] = {}, {}, {}
+            for week in calendar.weeks:
+                n_weekend = sum(1 for d in week.dates if d.weekday() >= 5 and d not in own)
+                n_holiday = sum(1 for d in week.dates if d in own)
+                for role in WEEKLY_ROLES:
+                    var = self.vars.holds(handle, role, week)
+                    if n_weekend:
+                        weekend[handle][var] = n_weekend
+                    if n_holiday:
+                        holiday[handle][var] = n_holiday
+            for slot in calendar.month_ends:
+                month_end[handle][self.vars.holds(handle, Role.MONTH_END, slot)] = 1
+        return {"weekend_days": weekend, "holiday_days": holiday, "month_end_shifts": month_end}
+
+
+def _lb(var: cp_model.IntVar) -> int:
+    """Lower bound of a variable's domain."""
+    return int(list(var.proto.domain)[0])
+
+
+def _ub(var: cp_model.IntVar) -> int:
+    """Upper bound of a variable's domain."""
+    return int(list(var.proto.domain)[-1])
+
+
+def _nearest(numerator: int, denominator: int) -> int:
+    """``round(numerator / denominator)`` with halves rounded up, in exact integers."""
+    return (2 * numerator + denominator) // (2 * denominator)

@@ -1,0 +1,279 @@
+"""The result of planning: who holds which shift, how it was proven, and how to read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .calendar import Role, expand
+from .errors import ScheduleFormatError
+from .scenario import Scenario
+
+if TYPE_CHECKING:
+    from .explain import Explanation
+
+#: Columns of :meth:`Schedule.to_dataframe` (and of ``schedule.csv``).
+COLUMNS = ("slot", "role", "start", "end", "engineer", "name")
+#: Columns a schedule table must have to be read back.
+REQUIRED_COLUMNS = ("start", "end", "role", "engineer")
+
+
+class Status:
+    """Schedule statuses."""
+
+    OPTIMAL = "OPTIMAL"  # every stage proven optimal
+    FEASIBLE = "FEASIBLE"  # valid, but at least one stage stopped before its proof
+    INFEASIBLE = "INFEASIBLE"  # no schedule satisfies the hard rules
+    GIVEN = "GIVEN"  # read from a table or made by a baseline, not optimised
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One shift held by one engineer (``engineer`` is ``""`` when the shift is unfilled)."""
+
+    slot: str
+    role: Role
+    start: dt.datetime
+    end: dt.datetime
+    engineer: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the lexicographic objective, with what was proven about it.
+
+    ``value`` and ``bound`` are in burden units (days), except for stage 3 (squared quarter
+    days) and stage 4 (day counts).
+    """
+
+    name: str
+    description: str
+    status: str
+    value: float | None
+    bound: float | None
+    seconds: float
+
+    @property
+    def proven(self) -> bool:
+        """Whether the stage's optimum was proven."""
+        return self.status == Status.OPTIMAL
+
+    @property
+    def gap(self) -> float | None:
+        """Distance between the value found and the proven bound."""
+        if self.value is None or self.bound is None:
+            return None
+        return abs(self.value - self.bound)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A rota: assignments plus how they were obtained.
+
+    Attributes
+    ----------
+    scenario
+        The inputs it answers.
+    assignments
+        One per slot and role, ordered by start then role.
+    status
+        ``OPTIMAL``, ``FEASIBLE``, ``INFEASIBLE`` or ``GIVEN``.
+    stages
+        Lexicographic stages with value, bound and time.
+    seconds
+        Wall-clock solve time.
+    seed
+        Random seed of the solve.
+    explanation
+        Why no schedule exists (``INFEASIBLE`` only).
+    """
+
+    scenario: Scenario
+    assignments: tuple[Assignment, ...]
+    status: str = Status.GIVEN
+    stages: tuple[Stage, ...] = ()
+    seconds: float = 0.0
+    seed: int = 0
+    explanation: Explanation | None = None
+    label: str = field(default="fairshift")
+
+    # -- headline numbers -------------------------------------------------------------------
+
+    @property
+    def objective(self) -> float | None:
+        """Largest deviation from fair share (stage 1), in burden units."""
+        return self.stages[0].value if self.stages else None
+
+    @property
+    def bound(self) -> float | None:
+        """Proven lower bound on the largest deviation (stage 1)."""
+        return self.stages[0].bound if self.stages else None
+
+    @property
+    def gap(self) -> float | None:
+        """``objective - bound`` for stage 1, in burden units (0 when proven)."""
+        return self.stages[0].gap if self.stages else None
+
+    def is_feasible(self) -> bool:
+        """Whether the schedule has assignments (it may still be a hand-made invalid one)."""
+        return self.status != Status.INFEASIBLE and bool(self.assignments)
+
+    # -- views ------------------------------------------------------------------------------
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per assignment: slot, role, start, end (ISO 8601 with offset), engineer, name.
+
+        Examples
+        --------
+        >>> import fairshift as fs
+        >>> s = fs.solve(fs.Scenario.from_toml("examples/pacific-infra.toml"))  # doctest: +SKIP
+        >>> s.to_dataframe().columns.tolist()  # doctest: +SKIP
+        ['slot', 'role', 'start', 'end', 'engineer', 'name']
+        """
+        names = {e.handle: e.name for e in self.scenario.engineers}
+        rows = [
+            (
+                a.slot,
+                a.role.value,
+                a.start.isoformat(),
+                a.end.isoformat(),
+                a.engineer,
+                names.get(a.engineer, ""),
+            )
+            for a in self.assignments
+        ]
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+
+    def holder(self, role: Role | str, slot: str) -> str:
+        """Handle holding ``role`` in slot ``slot`` (``""`` if unfilled or unknown)."""
+        for a in self.assignments:
+            if a.slot == slot and a.role == Role(role):
+                return a.engineer
+        return ""
+
+    def fairness(self) -> pd.DataFrame:
+        """Per-engineer fairness table (see :func:`fairshift.fairness.per_engineer`)."""
+        from .fairness import per_engineer
+
+        return per_engineer(self.scenario, self)
+
+    def summary(self) -> str:
+        """Status, each stage's value and proof, and the per-engineer burden table."""
+        lines = [f"{self.scenario.rotation.name}: {self.status}"]
+        if self.stages:
+            lines.append(
+                f"largest deviation {self.objective:+.2f} days, proven bound "
+                f"{self.bound:+.2f}, gap {self.gap:.2f}; solved in {self.seconds:.2f} s "
+                f"(seed {self.seed})"
+            )
+            for i, stage in enumerate(self.stages, 1):
+                value = "-" if stage.value is None else f"{stage.value:.2f}"
+                bound = "-" if stage.bound is None else f"{stage.bound:.2f}"
+                lines.append(
+                    f"  stage {i} {stage.name:<20} {stage.status:<9} value {value:>8} "
+                    f"bound {bound:>8}  {stage.seconds:6.2f} s  ({stage.description})"
+                )
+        if self.explanation is not None:
+            lines.append(str(self.explanation))
+        if self.assignments:
+            table = self.fairness()[
+                [
+                    "engineer",
+                    "primary_weeks",
+                    "secondary_weeks",
+                    "month_end_shifts",
+                    "burden",
+                    "fair_share",
+                    "deviation",
+                ]
+            ]
+            lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    # -- files ------------------------------------------------------------------------------
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write :meth:`to_dataframe` as CSV, atomically."""
+        from .io import write_atomic
+
+        write_atomic(path, self.to_dataframe().to_csv(index=False, lineterminator="\n"))
+
+    @classmethod
+    def from_dataframe(cls, scenario: Scenario, table: pd.DataFrame, *, label: str = "") -> Schedule:
+        """Read a schedule table (solved, baseline or hand-made) into a :class:`Schedule`.
+
+        Rows need ``start``, ``end`` (ISO 8601 with UTC offset), ``role`` and ``engineer``;
+        the slot id is looked up from the scenario (``"?"`` when no slot starts then).
+
+        Raises
+        ------
+        ScheduleFormatError
+            For a missing column, an unknown role or an unreadable time.
+        """
+        missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+        if missing:
+            raise ScheduleFormatError(
+                f"schedule table lacks column(s) {', '.join(missing)}; it needs "
+                f"{', '.join(REQUIRED_COLUMNS)}"
+            )
+        calendar = expand(scenario)
+        assignments = []
+        for i, row in enumerate(table.itertuples(index=False)):
+            start = _read_time(getattr(row, "start"), i, "start")
+            end = _read_time(getattr(row, "end"), i, "end")
+            role_text = str(getattr(row, "role")).strip()
+            try:
+                role = Role(role_text)
+            except ValueError:
+                raise ScheduleFormatError(
+                    f"row {i + 2}: role {role_text!r} is not one of "
+                    f"{', '.join(r.value for r in Role)}"
+                ) from None
+            engineer = getattr(row, "engineer")
+            handle = "" if engineer is None or pd.isna(engineer) else str(engineer).strip()
+            slot = calendar.slot(role, start)
+            assignments.append(Assignment(slot.id if slot else "?", role, start, end, handle))
+        return cls(scenario, tuple(_ordered(assignments)), label=label)
+
+    @classmethod
+    def read_csv(cls, scenario: Scenario, path: str | Path) -> Schedule:
+        """Read ``schedule.csv`` (see :meth:`from_dataframe`)."""
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except FileNotFoundError:
+            raise ScheduleFormatError(f"no such schedule file {str(path)!r}") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            raise ScheduleFormatError(f"{path}: cannot read CSV ({error})") from None
+        return cls.from_dataframe(scenario, table, label=Path(path).stem)
+
+
+def _read_time(value: object, row: int, column: str) -> dt.datetime:
+    text = str(value).strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ScheduleFormatError(
+            f"row {row + 2}: {column} {text!r} is not an ISO 8601 time such as "
+            "2027-01-04T09:00:00-08:00"
+        ) from None
+    if parsed.tzinfo is None:
+        raise ScheduleFormatError(
+            f"row {row + 2}: {column} {text!r} has no UTC offset; write e.g. "
+            "2027-01-04T09:00:00-08:00"
+        )
+    return parsed
+
+
+_ROLE_ORDER = {Role.PRIMARY: 0, Role.SECONDARY: 1, Role.MONTH_END: 2}
+
+
+def _ordered(assignments: Iterable[Assignment]) -> list[Assignment]:
+    return sorted(assignments, key=lambda a: (a.start, _ROLE_ORDER[a.role], a.slot, a.engineer))

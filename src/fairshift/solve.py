@@ -1,0 +1,256 @@
+"""Solve a scenario: build the CP-SAT model, run the lexicographic stages, read the schedule.
+
+Each stage is solved to proven optimality when time allows; its optimum is then fixed as a
+constraint and the solution is handed to the next stage as a hint. The search is
+deterministic for a given seed (CP-SAT's interleaved search), whatever the number of
+workers, as long as every stage finishes within its time limit.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .calendar import ShiftCalendar, expand
+from .errors import InfeasibleError, NoSolutionFoundError
+from .model.constraints import CONSTRAINTS, RuleContext
+from .model.objective import Objective
+from .model.variables import Variables
+from .scenario import Scenario
+from .schedule import Assignment, Schedule, Stage, Status, _ordered
+
+#: ``progress(stage, value, bound, elapsed_seconds)``, called on every improving solution.
+Progress = Callable[[str, float, float, float], None]
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Solver settings.
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock seconds for all stages together; at the limit the best schedule found is
+        returned with status ``FEASIBLE`` and its gap.
+    seed
+        Random seed; the same scenario and seed give the same schedule.
+    workers
+        Search workers (default: the machine's cores, at most 8).
+    log
+        Print CP-SAT's search log.
+    """
+
+    time_limit: float = 60.0
+    seed: int = 0
+    workers: int | None = None
+    log: bool = False
+
+    def apply(self, solver: cp_model.CpSolver, seconds: float) -> None:
+        """Set the parameters of ``solver`` for a stage with ``seconds`` left."""
+        params = solver.parameters
+        params.max_time_in_seconds = max(seconds, 0.01)
+        params.random_seed = self.seed
+        params.num_workers = self.workers or min(8, os.cpu_count() or 1)
+        params.interleave_search = True
+        params.log_search_progress = self.log
+
+
+@dataclass
+class BuiltModel:
+    """A CP-SAT model of a scenario with its variables and objective expressions."""
+
+    model: cp_model.CpModel
+    vars: Variables
+    calendar: ShiftCalendar
+    context: RuleContext
+    objective: Objective
+
+
+def build_model(scenario: Scenario, *, explain: bool = False) -> BuiltModel:
+    """Build the model: variables, every hard rule of :data:`CONSTRAINTS`, fairness terms."""
+    calendar = expand(scenario)
+    model = cp_model.CpModel()
+    variables = Variables(model, calendar)
+    context = RuleContext(model, variables, calendar, explain=explain)
+    for add_rule in CONSTRAINTS.values():
+        add_rule(context)
+    objective = Objective(model, variables, calendar)
+    return BuiltModel(model, variables, calendar, context, objective)
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, stage: str, scale: Callable[[float], float], progress: Progress) -> None:
+        super().__init__()
+        self._stage, self._scale, self._progress = stage, scale, progress
+        self._start = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        self._progress(
+            self._stage,
+            self._scale(self.objective_value),
+            self._scale(self.best_objective_bound),
+            time.perf_counter() - self._start,
+        )
+
+
+@dataclass(frozen=True)
+class _StageSpec:
+    name: str
+    description: str
+    maximize: bool
+    to_report: Callable[[float], float]
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    workers: int | None = None,
+    log: bool = False,
+    progress: Progress | None = None,
+) -> Schedule:
+    """Plan a provably fair rotation.
+
+    Parameters
+    ----------
+    scenario
+        Team, leave, rules and weights.
+    time_limit
+        Seconds for all stages together.
+    seed
+        Random seed (same scenario and seed, same schedule).
+    workers
+        CP-SAT workers; ``None`` uses the machine's cores (at most 8).
+    log
+        Print CP-SAT's search log.
+    progress
+        Called as ``progress(stage, value, bound, elapsed)`` on every improving solution.
+
+    Returns
+    -------
+    Schedule
+        Status ``OPTIMAL`` when every stage was proven, ``FEASIBLE`` when a time limit cut a
+        proof short (the gap says how far from proven).
+
+    Raises
+    ------
+    InfeasibleError
+        No schedule satisfies the hard rules; ``.explanation`` names the conflicting facts.
+    NoSolutionFoundError
+        The time limit ran out before any schedule was found.
+    """
+    options = SolverOptions(time_limit=time_limit, seed=seed, workers=workers, log=log)
+    started = time.perf_counter()
+    deadline = started + time_limit
+    built = build_model(scenario)
+    objective = built.objective
+    stages: list[Stage] = []
+    raw: dict[str, int] = {}  # each finished stage's value in the model's integer units
+    solution: dict[int, int] | None = None
+
+    if not objective.deviation:
+        specs: list[tuple[_StageSpec, Callable[[], cp_model.LinearExprT]]] = [
+            (_StageSpec("feasibility", "any valid schedule", False, float), lambda: 0)
+        ]
+    else:
+        count_unit = objective.team_availability
+        specs = [
+            (
+                _StageSpec("max_deviation", "minimise the largest deviation", False,
+                           objective.to_units),
+                objective.largest_deviation,
+            ),
+            (
+                _StageSpec("min_deviation", "maximise the smallest deviation", True,
+                           objective.to_units),
+                objective.smallest_deviation,
+            ),
+            (
+                _StageSpec("sum_of_squares", "minimise squared deviations (quarter days^2)",
+                           False, float),
+                lambda: objective.sum_of_squares(
+                    raw.get("min_deviation", objective.deviation_domain()[0]),
+                    raw.get("max_deviation", objective.deviation_domain()[1]),
+                ),
+            ),
+            (
+                _StageSpec("spread", "spread weekends, holidays, month-ends (days)", False,
+                           lambda v: v / count_unit),
+                objective.spread,
+            ),
+        ]
+
+    for spec, make_expression in specs:
+        remaining = deadline - time.perf_counter()
+        if solution is not None and remaining <= 0.05:
+            stages.append(Stage(spec.name, spec.description, "SKIPPED", None, None, 0.0))
+            continue
+        expression = make_expression()
+        model = built.model
+        model.clear_hints()
+        if solution is not None:
+            for var in built.vars.all():
+                model.add_hint(var, solution[var.index])
+        if spec.maximize:
+            model.maximize(expression)
+        else:
+            model.minimize(expression)
+        solver = cp_model.CpSolver()
+        options.apply(solver, remaining)
+        callback = _Reporter(spec.name, spec.to_report, progress) if progress else None
+        stage_start = time.perf_counter()
+        status = solver.solve(model, callback)
+        seconds = time.perf_counter() - stage_start
+
+        if status == cp_model.INFEASIBLE and solution is None:
+            from .diagnose import explain_infeasible
+
+            raise InfeasibleError(explain_infeasible(scenario, time_limit=max(remaining, 10.0)))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if solution is None:
+                raise NoSolutionFoundError(
+                    f"no schedule found within {time_limit:g} s (none was proven impossible "
+                    "either); raise the time limit"
+                )
+            stages.append(Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds))
+            continue
+        value = solver.objective_value
+        bound = solver.best_objective_bound
+        stages.append(
+            Stage(
+                spec.name,
+                spec.description,
+                "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
+                spec.to_report(value),
+                spec.to_report(bound),
+                seconds,
+            )
+        )
+        solution = {var.index: solver.value(var) for var in built.vars.all()}
+        # Fix this stage's optimum before the next one (integral, so no rounding slack).
+        fixed = raw[spec.name] = round(value)
+        if spec.maximize:
+            model.add(expression >= fixed)
+        else:
+            model.add(expression <= fixed)
+
+    assert solution is not None
+    assignments = [
+        Assignment(slot.id, role, slot.start, slot.end, handle)
+        for handle, role, slot, var in built.vars.items()
+        if solution[var.index]
+    ]
+    proven = all(stage.status == "OPTIMAL" for stage in stages)
+    return Schedule(
+        scenario,
+        tuple(_ordered(assignments)),
+        Status.OPTIMAL if proven else Status.FEASIBLE,
+        tuple(stages),
+        time.perf_counter() - started,
+        seed,
+    )

@@ -1,0 +1,277 @@
+"""The people and pipelines of a rotation: engineers, their leave, seniority and pipelines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from .errors import ScenarioError
+
+_HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+
+
+class Seniority(enum.IntEnum):
+    """Seniority levels, ordered: a senior satisfies any rule that asks for a mid."""
+
+    JUNIOR = 1
+    MID = 2
+    SENIOR = 3
+
+    @classmethod
+    def parse(cls, value: object, field: str = "seniority") -> Seniority:
+        """Read a seniority from its name (``"junior"``, ``"mid"``, ``"senior"``)."""
+        if isinstance(value, Seniority):
+            return value
+        if isinstance(value, str) and value.strip().upper() in cls.__members__:
+            return cls[value.strip().upper()]
+        raise ScenarioError(
+            field,
+            f"{value!r} is not a seniority",
+            f"use one of {', '.join(level.label for level in cls)}",
+        )
+
+    @property
+    def label(self) -> str:
+        """Lower-case name as written in scenario files."""
+        return self.name.lower()
+
+
+def parse_date(value: object, field: str) -> dt.date:
+    """Accept a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string; anything else is an error."""
+    if isinstance(value, dt.datetime):
+        raise ScenarioError(field, f"{value!r} has a time of day", "give a plain date YYYY-MM-DD")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ScenarioError(field, f"{value!r} is not a valid date", "write it as YYYY-MM-DD")
+
+
+def parse_zone(value: object, field: str) -> str:
+    """Check an IANA time-zone name such as ``"America/Los_Angeles"`` and return it."""
+    if isinstance(value, str) and value.strip():
+        try:
+            ZoneInfo(value.strip())
+            return value.strip()
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ScenarioError(
+        field,
+        f"{value!r} is not a known time zone",
+        "use an IANA name such as 'America/Los_Angeles' or 'Europe/Berlin'",
+    )
+
+
+@cache
+def _supported_regions() -> dict[str, list[str]]:
+    return holidays.list_supported_countries()
+
+
+def parse_region(value: object, field: str) -> str:
+    """Check a holiday region code: a country (``"US"``) or country-subdivision (``"US-CA"``)."""
+    fix = "list valid codes with `fairshift regions` (or `fairshift regions US` for subdivisions)"
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(field, f"{value!r} is not a holiday region", fix)
+    code = value.strip()
+    country, _, subdiv = code.partition("-")
+    supported = _supported_regions()
+    if country not in supported:
+        raise ScenarioError(field, f"unknown holiday region {code!r}", fix)
+    if subdiv and subdiv not in supported[country]:
+        raise ScenarioError(
+            field, f"{country} has no subdivision {subdiv!r} in holiday region {code!r}", fix
+        )
+    return code
+
+
+@cache
+def region_holidays(code: str, first_year: int, last_year: int) -> dict[dt.date, str]:
+    """Public holidays of a region code for the given years, as ``{date: name}``."""
+    country, _, subdiv = code.partition("-")
+    calendar = holidays.country_holidays(
+        country, subdiv=subdiv or None, years=range(first_year, last_year + 1)
+    )
+    return dict(sorted(calendar.items()))
+
+
+def parse_number(value: object, field: str) -> Fraction:
+    """Read an int or float into an exact fraction (floats via their shortest decimal text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+        raise ScenarioError(field, f"{value!r} is not a number", "write a number such as 1.5")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ScenarioError(field, f"{value!r} is not a finite number", "write a number")
+        return Fraction(repr(value)).limit_denominator(10_000)
+    return Fraction(value)
+
+
+@dataclass(frozen=True)
+class Leave:
+    """A leave period, both dates inclusive, in the engineer's own time zone.
+
+    Examples
+    --------
+    >>> Leave(dt.date(2027, 7, 5), dt.date(2027, 7, 16)).days
+    12
+    """
+
+    start: dt.date
+    end: dt.date
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", parse_date(self.start, "start"))
+        object.__setattr__(self, "end", parse_date(self.end, "end"))
+        if self.end < self.start:
+            raise ScenarioError(
+                "end",
+                f"leave ends on {self.end} before it starts on {self.start}",
+                "swap the dates or fix the typo",
+            )
+
+    @property
+    def days(self) -> int:
+        """Number of calendar days of leave."""
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Engineer:
+    """One person in the rotation.
+
+    Parameters
+    ----------
+    handle
+        Short unique id (lower-case letters, digits, ``_ . -``), used in files and calendars.
+    name
+        Display name.
+    seniority
+        ``junior``, ``mid`` or ``senior`` (or a :class:`Seniority`).
+    holidays
+        Public-holiday region, ``"US-CA"`` style (see ``fairshift regions``).
+    email
+        Shown in calendar descriptions; optional.
+    leave
+        Leave periods, dates inclusive in the engineer's time zone.
+    timezone
+        IANA zone for leave dates and display; ``None`` means the rotation's zone.
+    fte
+        Working fraction, ``0 < fte <= 1``; fair share scales with it.
+    joined, left
+        First and last day of employment in this rotation (inclusive); ``None`` is unbounded.
+    history
+        Burden above (+) or below (-) fair share carried over from earlier periods.
+
+    Examples
+    --------
+    >>> Engineer("alex", "Alex Chen", "senior", "US-CA").seniority.label
+    'senior'
+    """
+
+    handle: str
+    name: str
+    seniority: Seniority
+    holidays: str
+    email: str = ""
+    leave: tuple[Leave, ...] = field(default_factory=tuple)
+    timezone: str | None = None
+    fte: Fraction = Fraction(1)
+    joined: dt.date | None = None
+    left: dt.date | None = None
+    history: Fraction = Fraction(0)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.handle, str) or not _HANDLE.match(self.handle):
+            raise ScenarioError(
+                "handle",
+                f"{self.handle!r} is not a valid handle",
+                "use 1-40 lower-case letters, digits, '_', '.' or '-', starting with a letter "
+                "or digit",
+            )
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ScenarioError("name", f"{self.name!r} is empty", "give the engineer's name")
+        object.__setattr__(self, "seniority", Seniority.parse(self.seniority))
+        object.__setattr__(self, "holidays", parse_region(self.holidays, "holidays"))
+        if not isinstance(self.email, str):
+            raise ScenarioError("email", f"{self.email!r} is not text", "write an e-mail address")
+        if self.email and "@" not in self.email:
+            raise ScenarioError(
+                "email", f"{self.email!r} is not an e-mail address", "write name@example.com"
+            )
+        leave = tuple(self.leave)
+        for i, period in enumerate(leave):
+            if not isinstance(period, Leave):
+                raise ScenarioError(f"leave[{i}]", f"{period!r} is not a Leave", "use Leave(...)")
+        object.__setattr__(self, "leave", tuple(sorted(leave, key=lambda p: (p.start, p.end))))
+        if self.timezone is not None:
+            object.__setattr__(self, "timezone", parse_zone(self.timezone, "timezone"))
+        fte = parse_number(self.fte, "fte")
+        if not 0 < fte <= 1:
+            raise ScenarioError(
+                "fte", f"{float(fte):g} is out of range", "use a fraction with 0 < fte <= 1"
+            )
+        object.__setattr__(self, "fte", fte)
+        if self.joined is not None:
+            object.__setattr__(self, "joined", parse_date(self.joined, "joined"))
+        if self.left is not None:
+            object.__setattr__(self, "left", parse_date(self.left, "left"))
+        if self.joined and self.left and self.left < self.joined:
+            raise ScenarioError(
+                "left",
+                f"{self.left} is before joined {self.joined}",
+                "the last day must not precede the first",
+            )
+        object.__setattr__(self, "history", parse_number(self.history, "history"))
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A data pipeline the rotation looks after.
+
+    Parameters
+    ----------
+    name
+        Display name, unique within the scenario.
+    investor_facing
+        Whether its numbers go to investors (month-end reporting depends on it).
+    runbook
+        Link to the runbook; optional.
+    sla
+        Service level in words (e.g. ``"data by 06:00 PT"``); optional.
+    owner, backup_owner
+        Handles of the primary and secondary owner; optional.
+    """
+
+    name: str
+    investor_facing: bool = False
+    runbook: str = ""
+    sla: str = ""
+    owner: str = ""
+    backup_owner: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ScenarioError("name", f"{self.name!r} is empty", "give the pipeline a name")
+        if not isinstance(self.investor_facing, bool):
+            raise ScenarioError(
+                "investor_facing", f"{self.investor_facing!r} is not true/false", "write true or false"
+            )
+        for key in ("runbook", "sla", "owner", "backup_owner"):
+            if not isinstance(getattr(self, key), str):
+                raise ScenarioError(key, f"{getattr(self, key)!r} is not text", "write a string")
+        if self.owner and self.owner == self.backup_owner:
+            raise ScenarioError(
+                "backup_owner",
+                f"{self.backup_owner!r} is also the owner",
+                "name a different engineer as backup owner",
+            )
