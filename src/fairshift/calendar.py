@@ -61,8 +61,12 @@ class Slot:
 
     @property
     def hours(self) -> float:
-        """Length in real elapsed hours (DST-correct)."""
-        return (self.end - self.start).total_seconds() / 3600
+        """Length in real elapsed hours (DST-correct).
+
+        Aware datetimes sharing one ``ZoneInfo`` subtract as wall-clock times, so both ends
+        are converted to UTC first.
+        """
+        return (self.end.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)).total_seconds() / 3600
 
     def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
         """Whether ``[start, end)`` overlaps this slot's ``[start, end)``."""

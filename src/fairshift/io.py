@@ -278,7 +278,7 @@ def scenario_to_toml(scenario: Scenario) -> str:
                 )
                 lines.append(f"leave = [{periods}]")
             elif value is not None and (
-                key in ("handle", "name", "seniority", "holidays") or value != _DEFAULTS[key]
+                key in ("handle", "name", "seniority", "holidays") or value != _DEFAULTS.get(key)
             ):
                 lines.append(f"{key} = {_value(value)}")
     return "\n".join(lines) + "\n"

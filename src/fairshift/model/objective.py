@@ -98,6 +98,18 @@ class Objective:
             deviation = self.model.new_int_var(low, high, f"deviation:{handle}")
             self.model.add(deviation == big_a * self.burden[handle] - share * self.total + offset)
             self.deviation[handle] = deviation
+        # Redundant but strong: fair shares sum to T, so the deviations sum to the team's
+        # history minus the burden of anyone left out (no availability this period). Without
+        # it, propagation cannot see that pushing one deviation down lifts another.
+        left_out = [h for h in self.vars.handles if h not in self.deviation]
+        self.model.add(
+            sum(self.deviation.values()) + big_a * sum(self.burden[h] for h in left_out)
+            == sum(
+                int(big_a * e.history * self.scale)
+                for e in self.calendar.scenario.engineers
+                if e.handle in self.deviation
+            )
+        )
 
     def deviation_domain(self) -> tuple[int, int]:
         """Smallest and largest value any scaled deviation can take."""

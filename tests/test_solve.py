@@ -1,0 +1,75 @@
+"""The solver: statuses, stage reports, consistency with the independent statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import engineer, scenario, solve
+
+import fairshift as fs
+from fairshift.fairness import deviations
+
+
+def test_stage_values_match_statistics_from_rows() -> None:
+    """Stage 1 and 2 equal the largest and smallest deviation recomputed from the rows."""
+    team = (engineer("ana", "senior"), engineer("bo", fte=0.5), engineer("cy", history=3.5),
+            engineer("jo", "junior", holidays="US-NY"))
+    s = scenario(team, weeks=8, start=dt.date(2027, 1, 4), month_end_days=2)
+    schedule = solve(s)
+    assert schedule.status == fs.Status.OPTIMAL
+    assert [stage.name for stage in schedule.stages] == [
+        "max_deviation", "min_deviation", "sum_of_squares", "spread"]
+    exact = deviations(s, schedule)
+    assert schedule.stages[0].value == float(max(exact.values()))
+    assert schedule.stages[1].value == float(min(exact.values()))
+    assert schedule.gap == 0 and schedule.bound == schedule.objective
+    assert fs.validate(s, schedule) == []
+
+
+def test_history_shifts_burden_to_who_is_owed() -> None:
+    """An engineer who did 10 days too many last period gets less now."""
+    even = scenario(weeks=8)
+    owed = even.with_history({"ana": 10})
+    burden = {r.engineer: r.burden for r in solve(owed).fairness().itertuples()}
+    assert burden["ana"] < min(b for h, b in burden.items() if h != "ana")
+
+
+def test_part_timer_gets_a_proportional_share() -> None:
+    """Fair share follows fte: a 0.5 fte engineer's share is half a full-timer's."""
+    s = scenario(weeks=8).with_engineer_changes("bo", fte=0.5)
+    table = solve(s).fairness().set_index("engineer")
+    assert table.loc["bo", "fair_share"] * 2 == table.loc["ana", "fair_share"]
+
+
+def test_same_seed_gives_the_same_schedule() -> None:
+    """Determinism: two solves with one seed give identical tables."""
+    s = scenario(weeks=10, start=dt.date(2027, 1, 4), month_end_days=3)
+    first = solve(s, seed=7).to_dataframe()
+    second = solve(s, seed=7).to_dataframe()
+    assert first.equals(second)
+
+
+def test_time_limit_returns_best_found_with_gap_reported() -> None:
+    """A tiny time limit still returns a valid schedule; unproven stages say so."""
+    s = fs.Scenario.from_toml(__import__("conftest").EXAMPLE)
+    schedule = fs.solve(s, time_limit=2.0)
+    assert schedule.status in (fs.Status.FEASIBLE, fs.Status.OPTIMAL)
+    assert fs.validate(s, schedule) == []
+    for stage in schedule.stages:
+        assert stage.status in ("OPTIMAL", "FEASIBLE", "SKIPPED", "UNKNOWN")
+        if stage.status == "FEASIBLE":
+            assert stage.gap is not None
+
+
+def test_summary_and_dataframe_shape(example: fs.Scenario) -> None:
+    """to_dataframe has one row per shift with ISO times; summary names status and stages."""
+    s = scenario(weeks=3)
+    schedule = solve(s)
+    table = schedule.to_dataframe()
+    assert list(table.columns[:5]) == ["slot", "role", "start", "end", "engineer"]
+    assert len(table) == 6
+    assert table.loc[0, "start"].endswith("-07:00")
+    text = str(schedule)
+    assert "OPTIMAL" in text and "stage 1" in text and "ana" in text
+    # With no history, deviations from fair share cancel out exactly.
+    assert abs(schedule.fairness()["deviation"].sum()) < 1e-9
