@@ -73,8 +73,11 @@ def test_only_windows_wholly_inside_the_horizon_count() -> None:
 
 def test_leave_blocks_overlapping_weeks_in_own_time_zone() -> None:
     """Leave dates are whole days in the engineer's zone; overlap blocks the slot."""
-    berlin = engineer("eva", leave=(fs.Leave(dt.date(2027, 4, 26), dt.date(2027, 4, 26)),),
-                      timezone="Europe/Berlin")
+    berlin = engineer(
+        "eva",
+        leave=(fs.Leave(dt.date(2027, 4, 26), dt.date(2027, 4, 26)),),
+        timezone="Europe/Berlin",
+    )
     s = scenario((engineer("ana", "senior"), engineer("bo"), berlin), weeks=2)
     cal = fs.expand(s)
     # Berlin midnight of 26 April is 15:00 on the 25th in Los Angeles: inside week 1.

@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, engineer, scenario
 
 import fairshift as fs
+from conftest import EXAMPLE, engineer, scenario
 from fairshift.cli import main
 
 
@@ -18,7 +18,9 @@ def small_scenario_file(tmp_path: Path, s: fs.Scenario | None = None) -> Path:
     return path
 
 
-def test_plan_writes_schedule_and_fairness(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plan_writes_schedule_and_fairness(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """plan exits 0 and writes schedule.csv and fairness.csv with the documented columns."""
     out = tmp_path / "plan"
     code = main(["plan", str(small_scenario_file(tmp_path)), "--out", str(out), "--no-progress"])
@@ -27,13 +29,24 @@ def test_plan_writes_schedule_and_fairness(tmp_path: Path, capsys: pytest.Captur
     assert schedule[0].startswith("slot,role,start,end,engineer")
     assert len(schedule) == 1 + 8
     header = (out / "fairness.csv").read_text().splitlines()[0].split(",")
-    for column in ("engineer", "primary_weeks", "secondary_weeks", "month_end_shifts",
-                   "weekend_days", "holiday_days", "burden", "fair_share", "deviation"):
+    for column in (
+        "engineer",
+        "primary_weeks",
+        "secondary_weeks",
+        "month_end_shifts",
+        "weekend_days",
+        "holiday_days",
+        "burden",
+        "fair_share",
+        "deviation",
+    ):
         assert column in header
     assert "OPTIMAL" in capsys.readouterr().out
 
 
-def test_check_accepts_plan_and_rejects_edit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_accepts_plan_and_rejects_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """check exits 0 on the planned CSV and 1 with one line per violation on an edited one."""
     path = small_scenario_file(tmp_path)
     out = tmp_path / "plan"
@@ -50,7 +63,9 @@ def test_check_accepts_plan_and_rejects_edit(tmp_path: Path, capsys: pytest.Capt
     assert "[separation] week-001" in capsys.readouterr().out
 
 
-def test_invalid_input_exits_2_without_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_input_exits_2_without_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bad seniority: exit 2, one message naming file and key, no traceback, no files."""
     bad = tmp_path / "bad.toml"
     bad.write_text(EXAMPLE.read_text().replace('seniority = "junior"', 'seniority = "principal"'))
@@ -61,10 +76,15 @@ def test_invalid_input_exits_2_without_output(tmp_path: Path, capsys: pytest.Cap
     assert not out.exists()
 
 
-def test_infeasible_exits_3_with_explanation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_infeasible_exits_3_with_explanation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """No schedule: exit 3, the conflicting facts printed, no output files."""
-    team = (engineer("sam", "senior", leave=(fs.Leave(dt.date(2027, 4, 19), dt.date(2027, 4, 25)),)),
-            engineer("jo", "junior"), engineer("jay", "junior"))
+    team = (
+        engineer("sam", "senior", leave=(fs.Leave(dt.date(2027, 4, 19), dt.date(2027, 4, 25)),)),
+        engineer("jo", "junior"),
+        engineer("jay", "junior"),
+    )
     path = small_scenario_file(tmp_path, scenario(team, weeks=1))
     out = tmp_path / "plan"
     assert main(["plan", str(path), "--out", str(out)]) == 3
@@ -73,7 +93,9 @@ def test_infeasible_exits_3_with_explanation(tmp_path: Path, capsys: pytest.Capt
     assert not out.exists()
 
 
-def test_check_with_unreadable_csv_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_with_unreadable_csv_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A CSV without the required columns is an input error, not a traceback."""
     csv = tmp_path / "x.csv"
     csv.write_text("who,when\nana,monday\n")
@@ -86,3 +108,30 @@ def test_regions_lists_subdivisions(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["regions", "US"]) == 0
     assert "US-CA" in capsys.readouterr().out.split()
     assert main(["regions", "XX"]) == 2
+
+
+def test_replan_bumps_sequence_only_for_changed_events(tmp_path: Path) -> None:
+    """plan, add a leave, replan: frozen weeks unchanged, only changed events get SEQUENCE > 0."""
+    import icalendar
+
+    base = scenario(weeks=8)
+    first = small_scenario_file(tmp_path, base)
+    plan = tmp_path / "plan"
+    assert main(["plan", str(first), "--out", str(plan), "--no-progress"]) == 0
+    before = fs.Schedule.read_csv(base, plan / "schedule.csv")
+    start = base.rotation.start
+    holder = before.holder("primary", "week-005")
+    changed = base.with_leave(holder, start + dt.timedelta(weeks=4), start + dt.timedelta(weeks=5))
+    second = tmp_path / "changed.toml"
+    second.write_text(changed.to_toml())
+    plan2 = tmp_path / "plan2"
+    today = (start + dt.timedelta(weeks=1)).isoformat()
+    args = ["replan", str(second), "--previous", str(plan), "--today", today, "--out", str(plan2)]
+    assert main(args) == 0
+    after = fs.Schedule.read_csv(changed, plan2 / "schedule.csv")
+    assert fs.validate(changed, after) == []
+    for slot in ("week-001", "week-002", "week-003"):  # the past, and the frozen next week
+        assert after.holder("primary", slot) == before.holder("primary", slot)
+    team = icalendar.Calendar.from_ical((plan2 / "calendars" / "team.ics").read_bytes())
+    sequences = [int(event.get("SEQUENCE", 0)) for event in team.walk("VEVENT")]
+    assert any(s > 0 for s in sequences) and 0 in sequences

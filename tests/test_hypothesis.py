@@ -53,17 +53,25 @@ def scenarios(draw: st.DrawFn) -> fs.Scenario:
         public_holidays=draw(st.sampled_from(["soft", "hard"])),
     )
     return fs.Scenario(
-        fs.Rotation("Random", start, weeks, handoff=draw(st.sampled_from(["09:00", "17:30"])),
-                    timezone=draw(st.sampled_from(ZONES))),
+        fs.Rotation(
+            "Random",
+            start,
+            weeks,
+            handoff=draw(st.sampled_from(["09:00", "17:30"])),
+            timezone=draw(st.sampled_from(ZONES)),
+        ),
         tuple(team),
-        month_end=fs.MonthEnd(business_days=draw(st.integers(0, 3)),
-                              min_seniority=draw(st.sampled_from(["junior", "mid"]))),
+        month_end=fs.MonthEnd(
+            business_days=draw(st.integers(0, 3)),
+            min_seniority=draw(st.sampled_from(["junior", "mid"])),
+        ),
         rules=rules,
     )
 
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @SETTINGS
@@ -96,8 +104,11 @@ def test_validator_catches_a_broken_schedule(scenario: fs.Scenario, data: st.Dat
     else:
         row = rows[i]
         partner = next(
-            (r.engineer for r in rows
-             if r.slot == row.slot and r.role != row.role and r.role is not fs.Role.MONTH_END),
+            (
+                r.engineer
+                for r in rows
+                if r.slot == row.slot and r.role != row.role and r.role is not fs.Role.MONTH_END
+            ),
             None,
         )
         if row.role is fs.Role.MONTH_END or partner is None:

@@ -7,9 +7,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE
 
 import fairshift as fs
+from conftest import EXAMPLE
 
 
 def test_example_parses_with_runbook_values(example: fs.Scenario) -> None:
@@ -64,7 +64,12 @@ def example_with(old: str, new: str) -> str:
 
 
 BAD_INPUTS = [
-    ('seniority = "junior"', 'seniority = "principal"', "engineers[3].seniority", "junior, mid, senior"),
+    (
+        'seniority = "junior"',
+        'seniority = "principal"',
+        "engineers[3].seniority",
+        "junior, mid, senior",
+    ),
     ('holidays = "US-CA"', 'holidays = "US-XX"', "engineers[0].holidays", "fairshift regions"),
     ('holidays = "US-CA"', 'holidays = "ZZ"', "engineers[0].holidays", "fairshift regions"),
     ("start = 2027-01-04", 'start = "2027-02-30"', "rotation.start", "YYYY-MM-DD"),
@@ -78,12 +83,37 @@ BAD_INPUTS = [
     ("weeks = 52", "weeks = 0", "rotation.weeks", ">= 1"),
     ("weeks = 52", "weeks = -3", "rotation.weeks", ">= 1"),
     ('timezone = "America/Los_Angeles"', 'timezone = "Mars/Olympus"', "rotation.timezone", "IANA"),
-    ('email = "lisa.wang@example.com"', 'email = "lisa.wang@example.com"\nfte = 1.5', "engineers[3].fte", "0 < fte <= 1"),
-    ('email = "lisa.wang@example.com"', 'email = "lisa.wang@example.com"\nfte = 0', "engineers[3].fte", "0 < fte <= 1"),
-    ("max_consecutive_weeks = 2", "max_consecutive_weekz = 2", "rules.max_consecutive_weekz", "did you mean"),
-    ('public_holidays = "soft"', 'public_holidays = "sometimes"', "rules.public_holidays", '"soft" or "hard"'),
+    (
+        'email = "lisa.wang@example.com"',
+        'email = "lisa.wang@example.com"\nfte = 1.5',
+        "engineers[3].fte",
+        "0 < fte <= 1",
+    ),
+    (
+        'email = "lisa.wang@example.com"',
+        'email = "lisa.wang@example.com"\nfte = 0',
+        "engineers[3].fte",
+        "0 < fte <= 1",
+    ),
+    (
+        "max_consecutive_weeks = 2",
+        "max_consecutive_weekz = 2",
+        "rules.max_consecutive_weekz",
+        "did you mean",
+    ),
+    (
+        'public_holidays = "soft"',
+        'public_holidays = "sometimes"',
+        "rules.public_holidays",
+        '"soft" or "hard"',
+    ),
     ('handoff = "09:00"', 'handoff = "9 o\'clock"', "rotation.handoff", "HH:MM"),
-    ('min_seniority = "mid"', 'min_seniority = "boss"', "month_end.min_seniority", "junior, mid, senior"),
+    (
+        'min_seniority = "mid"',
+        'min_seniority = "boss"',
+        "month_end.min_seniority",
+        "junior, mid, senior",
+    ),
     ("weekend = 1.5", 'weekend = "lots"', "fairness.weekend", "number"),
 ]
 
@@ -114,7 +144,8 @@ def test_leave_for_unknown_engineer(tmp_path: Path) -> None:
     """A top-level [[leave]] entry for an unknown handle is rejected by name."""
     path = write(
         tmp_path,
-        EXAMPLE.read_text() + '\n[[leave]]\nengineer = "zoe"\nstart = 2027-05-03\nend = 2027-05-07\n',
+        EXAMPLE.read_text()
+        + '\n[[leave]]\nengineer = "zoe"\nstart = 2027-05-03\nend = 2027-05-07\n',
     )
     with pytest.raises(fs.ScenarioError, match=r"leave\[0\]\.engineer: 'zoe' is not an engineer"):
         fs.Scenario.from_toml(path)
@@ -153,4 +184,6 @@ def test_python_construction_validates_too() -> None:
     with pytest.raises(fs.ScenarioError, match="handle"):
         fs.Engineer("../etc", "Ana", "senior", "US")
     with pytest.raises(fs.ScenarioError, match="left"):
-        fs.Engineer("ana", "Ana", "senior", "US", joined=dt.date(2027, 5, 1), left=dt.date(2027, 4, 1))
+        fs.Engineer(
+            "ana", "Ana", "senior", "US", joined=dt.date(2027, 5, 1), left=dt.date(2027, 4, 1)
+        )

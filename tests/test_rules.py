@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import MONDAY, engineer, holders, scenario, solve
 
 import fairshift as fs
+from conftest import MONDAY, engineer, holders, scenario, solve
 
 
 def solved(s: fs.Scenario) -> fs.Schedule:
@@ -57,7 +57,9 @@ def test_coverage_and_separation_infeasible_with_one_engineer() -> None:
 
 def test_separation_changes_the_answer() -> None:
     """With two engineers, each week pairs both of them."""
-    s = scenario((engineer("ana", "senior"), engineer("bo", "senior")), weeks=2, max_consecutive_weeks=2)
+    s = scenario(
+        (engineer("ana", "senior"), engineer("bo", "senior")), weeks=2, max_consecutive_weeks=2
+    )
     schedule = solved(s)
     for p, q in zip(holders(schedule, "primary"), holders(schedule, "secondary"), strict=True):
         assert p != q
@@ -148,8 +150,12 @@ def test_primary_back_to_back_forbidden_and_allowed() -> None:
 
 def test_junior_primary_gets_a_senior_secondary() -> None:
     """Whenever a junior is primary, the secondary is senior."""
-    team = (engineer("ana", "senior"), engineer("jo", "junior"), engineer("jay", "junior"),
-            engineer("bo", "mid"))
+    team = (
+        engineer("ana", "senior"),
+        engineer("jo", "junior"),
+        engineer("jay", "junior"),
+        engineer("bo", "mid"),
+    )
     schedule = solved(scenario(team, weeks=8, max_consecutive_weeks=3))
     level = {e.handle: e.seniority for e in team}
     for p, q in zip(holders(schedule, "primary"), holders(schedule, "secondary"), strict=True):
@@ -177,8 +183,12 @@ def test_junior_pairing_none_disables_the_rule() -> None:
 
 def test_month_end_holder_is_senior_enough_and_not_primary() -> None:
     """Month-end shifts go to mid or above, never to that week's primary."""
-    team = (engineer("ana", "senior"), engineer("bo", "mid"), engineer("jo", "junior"),
-            engineer("cy", "mid"))
+    team = (
+        engineer("ana", "senior"),
+        engineer("bo", "mid"),
+        engineer("jo", "junior"),
+        engineer("cy", "mid"),
+    )
     s = scenario(team, weeks=6, start=dt.date(2027, 1, 4), month_end_days=3)
     schedule = solved(s)
     month_end = [a for a in schedule.assignments if a.role is fs.Role.MONTH_END]
@@ -193,8 +203,9 @@ def test_month_end_holder_is_senior_enough_and_not_primary() -> None:
 def test_month_end_seniority_infeasible_with_only_juniors() -> None:
     """Only juniors available in a month-end window: infeasible, the seniority rule named."""
     team = (engineer("jo", "junior"), engineer("jay", "junior"), engineer("ka", "junior"))
-    s = scenario(team, weeks=4, start=dt.date(2027, 1, 4), month_end_days=3,
-                 junior_primary_needs="none")
+    s = scenario(
+        team, weeks=4, start=dt.date(2027, 1, 4), month_end_days=3, junior_primary_needs="none"
+    )
     assert "month_end_seniority" in infeasible(s).rules
 
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import engineer, scenario, solve
-
 import fairshift as fs
+from conftest import engineer, scenario, solve
 from fairshift.fairness import deviations
 
 
 def test_stage_values_match_statistics_from_rows() -> None:
     """Stage 1 and 2 equal the largest and smallest deviation recomputed from the rows."""
-    team = (engineer("ana", "senior"), engineer("bo", fte=0.5), engineer("cy", history=3.5),
-            engineer("jo", "junior", holidays="US-NY"))
+    team = (
+        engineer("ana", "senior"),
+        engineer("bo", fte=0.5),
+        engineer("cy", history=3.5),
+        engineer("jo", "junior", holidays="US-NY"),
+    )
     s = scenario(team, weeks=8, start=dt.date(2027, 1, 4), month_end_days=2)
     schedule = solve(s)
     assert schedule.status == fs.Status.OPTIMAL
     assert [stage.name for stage in schedule.stages] == [
-        "max_deviation", "min_deviation", "sum_of_squares", "spread"]
+        "max_deviation",
+        "min_deviation",
+        "sum_of_squares",
+        "spread",
+    ]
     exact = deviations(s, schedule)
     assert schedule.stages[0].value == float(max(exact.values()))
     assert schedule.stages[1].value == float(min(exact.values()))

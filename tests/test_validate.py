@@ -7,14 +7,16 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import engineer, scenario, solve
 
 import fairshift as fs
+from conftest import engineer, scenario, solve
 
 START = dt.date(2027, 1, 4)
 TEAM = (
     engineer("ana", "senior"),
-    engineer("bo", "mid", leave=(fs.Leave(START + dt.timedelta(weeks=3), START + dt.timedelta(weeks=3)),)),
+    engineer(
+        "bo", "mid", leave=(fs.Leave(START + dt.timedelta(weeks=3), START + dt.timedelta(weeks=3)),)
+    ),
     engineer("jo", "junior"),
     engineer("di", "senior", joined=START + dt.timedelta(weeks=1)),
 )
@@ -41,7 +43,9 @@ def rules_of(s: fs.Scenario, schedule: fs.Schedule | pd.DataFrame) -> set[str]:
     return {v.rule for v in fs.validate(s, schedule)}
 
 
-def test_solved_schedule_is_clean_as_object_and_table(base: tuple[fs.Scenario, fs.Schedule]) -> None:
+def test_solved_schedule_is_clean_as_object_and_table(
+    base: tuple[fs.Scenario, fs.Schedule],
+) -> None:
     """The solver's schedule passes both as an object and as its CSV table."""
     s, schedule = base
     assert fs.validate(s, schedule.to_dataframe()) == []
@@ -55,11 +59,17 @@ def test_missing_and_duplicate_rows_break_coverage(base: tuple[fs.Scenario, fs.S
     assert "coverage" in rules_of(s, pd.concat([table, table.iloc[:1]]))
 
 
-def test_unfilled_unknown_and_misaligned_rows_break_coverage(base: tuple[fs.Scenario, fs.Schedule]) -> None:
+def test_unfilled_unknown_and_misaligned_rows_break_coverage(
+    base: tuple[fs.Scenario, fs.Schedule],
+) -> None:
     """An empty engineer, an unknown handle, or a shifted start are each reported."""
     s, schedule = base
     table = schedule.to_dataframe()
-    for column, value in (("engineer", ""), ("engineer", "zoe"), ("start", "2027-01-04T10:00:00-08:00")):
+    for column, value in (
+        ("engineer", ""),
+        ("engineer", "zoe"),
+        ("start", "2027-01-04T10:00:00-08:00"),
+    ):
         broken = table.copy()
         broken.loc[0, column] = value
         assert "coverage" in rules_of(s, broken), (column, value)
@@ -82,7 +92,9 @@ def test_leave_and_employment(base: tuple[fs.Scenario, fs.Schedule]) -> None:
 def test_back_to_back_and_consecutive_weeks(base: tuple[fs.Scenario, fs.Schedule]) -> None:
     """Same primary two weeks running, and ana on call every week, are both reported."""
     s, schedule = base
-    twice = with_holder(with_holder(schedule, "week-002", "primary", "ana"), "week-003", "primary", "ana")
+    twice = with_holder(
+        with_holder(schedule, "week-002", "primary", "ana"), "week-003", "primary", "ana"
+    )
     assert "primary_back_to_back" in rules_of(s, twice)
     every = schedule
     for k in range(1, 7):
@@ -95,9 +107,13 @@ def test_back_to_back_and_consecutive_weeks(base: tuple[fs.Scenario, fs.Schedule
 def test_junior_pairing_and_month_end_seniority(base: tuple[fs.Scenario, fs.Schedule]) -> None:
     """A junior primary with a mid secondary, and a junior month-end holder, are reported."""
     s, schedule = base
-    paired = with_holder(with_holder(schedule, "week-002", "primary", "jo"), "week-002", "secondary", "bo")
+    paired = with_holder(
+        with_holder(schedule, "week-002", "primary", "jo"), "week-002", "secondary", "bo"
+    )
     assert "junior_primary_pairing" in rules_of(s, paired)
-    assert "month_end_seniority" in rules_of(s, with_holder(schedule, "month-end-2027-01", "month_end", "jo"))
+    assert "month_end_seniority" in rules_of(
+        s, with_holder(schedule, "month-end-2027-01", "month_end", "jo")
+    )
 
 
 def test_month_end_holder_as_primary(base: tuple[fs.Scenario, fs.Schedule]) -> None:
@@ -105,17 +121,28 @@ def test_month_end_holder_as_primary(base: tuple[fs.Scenario, fs.Schedule]) -> N
     s, schedule = base
     holder = schedule.holder("month_end", "month-end-2027-01")
     # 27-29 January 2027 lies in week 4 (25 Jan - 1 Feb).
-    assert "month_end_separation" in rules_of(s, with_holder(schedule, "week-004", "primary", holder))
+    assert "month_end_separation" in rules_of(
+        s, with_holder(schedule, "week-004", "primary", holder)
+    )
 
 
 def test_hard_public_holiday() -> None:
     """With hard holidays, a primary over their own holiday is reported; soft is fine."""
     start = dt.date(2027, 5, 24)  # Memorial Day, Monday 31 May, falls in week 2
-    team = (engineer("ana", "senior"), engineer("bo", "senior", holidays="IL"), engineer("cy", holidays="IL"))
+    team = (
+        engineer("ana", "senior"),
+        engineer("bo", "senior", holidays="IL"),
+        engineer("cy", holidays="IL"),
+    )
     soft = scenario(team, weeks=2, start=start)
     hard = scenario(team, weeks=2, start=start, public_holidays="hard")
     schedule = with_holder(solve(hard), "week-002", "primary", "ana")
-    schedule = with_holder(schedule, "week-002", "secondary", "bo" if schedule.holder("primary", "week-002") != "bo" else "cy")
+    schedule = with_holder(
+        schedule,
+        "week-002",
+        "secondary",
+        "bo" if schedule.holder("primary", "week-002") != "bo" else "cy",
+    )
     assert "public_holiday" in rules_of(hard, schedule)
     assert "public_holiday" not in rules_of(soft, schedule)
 

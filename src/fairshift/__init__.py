@@ -9,10 +9,14 @@ Examples
 []
 """
 
+from . import metrics as metrics
+from .baselines import greedy as greedy
+from .baselines import round_robin as round_robin
 from .calendar import Role as Role
 from .calendar import ShiftCalendar as ShiftCalendar
 from .calendar import Slot as Slot
 from .calendar import expand as expand
+from .compare import compare as compare
 from .diagnose import explain_infeasible as explain_infeasible
 from .errors import FairshiftError as FairshiftError
 from .errors import InfeasibleError as InfeasibleError
@@ -22,7 +26,16 @@ from .errors import ScheduleFormatError as ScheduleFormatError
 from .explain import Explanation as Explanation
 from .explain import Fact as Fact
 from .explain import Relaxation as Relaxation
+from .fairness import Fairness as Fairness
+from .fairness import fairness as fairness
 from .fairness import per_engineer as per_engineer
+from .ical import FeedError as FeedError
+from .ical import write_feeds as write_feeds
+from .itemise import itemise as itemise
+from .ownership import assign_owners as assign_owners
+from .plots import plot_burden as plot_burden
+from .plots import plot_calendar as plot_calendar
+from .plots import plot_cumulative as plot_cumulative
 from .policy import CalendarOptions as CalendarOptions
 from .policy import HolidayMode as HolidayMode
 from .policy import MonthEnd as MonthEnd
@@ -30,6 +43,11 @@ from .policy import Ownership as Ownership
 from .policy import Rotation as Rotation
 from .policy import Rules as Rules
 from .policy import Weights as Weights
+from .publish import PublishError as PublishError
+from .publish import publish_caldav as publish_caldav
+from .replan import Replan as Replan
+from .replan import replan as replan
+from .report import write_report as write_report
 from .rules import RULES as RULES
 from .scenario import Scenario as Scenario
 from .schedule import Assignment as Assignment
@@ -37,6 +55,9 @@ from .schedule import Schedule as Schedule
 from .schedule import Stage as Stage
 from .schedule import Status as Status
 from .solve import solve as solve
+from .swaps import SwapError as SwapError
+from .swaps import swaps as swaps
+from .sweep import sweep as sweep
 from .team import Engineer as Engineer
 from .team import Leave as Leave
 from .team import Pipeline as Pipeline

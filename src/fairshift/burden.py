@@ -48,21 +48,15 @@ def shift_burden(
 ) -> Fraction:
     """Burden of ``engineer`` holding ``role`` from ``start`` to ``end`` (any shift, any times)."""
     dates = covered_dates(start, end, calendar.scenario.rotation.timezone)
-    return dates_burden(
-        calendar.scenario.weights, role, dates, calendar.holidays[engineer.handle]
-    )
+    return dates_burden(calendar.scenario.weights, role, dates, calendar.holidays[engineer.handle])
 
 
 def availability(calendar: ShiftCalendar) -> dict[str, Fraction]:
     """Availability per engineer: weekly slots open to them (leave, employment) times fte."""
-    return {
-        e.handle: calendar.available_weeks(e) * e.fte for e in calendar.scenario.engineers
-    }
+    return {e.handle: calendar.available_weeks(e) * e.fte for e in calendar.scenario.engineers}
 
 
-def fair_shares(
-    total: Fraction, available: Mapping[str, Fraction]
-) -> dict[str, Fraction]:
+def fair_shares(total: Fraction, available: Mapping[str, Fraction]) -> dict[str, Fraction]:
     """Split ``total`` burden in proportion to availability (zero for nobody available)."""
     pool = sum(available.values(), Fraction(0))
     if pool == 0:

@@ -104,9 +104,7 @@ def weekly_slots(scenario: Scenario) -> tuple[Slot, ...]:
     return tuple(slots)
 
 
-def business_days_of_month(
-    year: int, month: int, holidays: dict[dt.date, str]
-) -> list[dt.date]:
+def business_days_of_month(year: int, month: int, holidays: dict[dt.date, str]) -> list[dt.date]:
     """Monday-to-Friday dates of a month that are not in ``holidays``."""
     day = dt.date(year, month, 1)
     days = []

@@ -44,6 +44,36 @@ def _write_tables(schedule: Schedule, out: Path, _args: argparse.Namespace) -> N
 PLAN_OUTPUTS: list[PlanOutput] = [_write_tables]
 
 
+def _write_calendars(schedule: Schedule, out: Path, args: argparse.Namespace) -> None:
+    from .ical import write_feeds
+
+    # The previous feeds (whose state decides which events changed) are in the final
+    # directory; ``out`` is the staging directory that replaces it.
+    write_feeds(schedule, out / "calendars", previous=Path(args.out) / "calendars")
+
+
+PLAN_OUTPUTS.append(_write_calendars)
+
+
+def _write_report(schedule: Schedule, out: Path, _args: argparse.Namespace) -> None:
+    from .report import write_report
+
+    write_report(schedule.scenario, schedule, out)
+
+
+PLAN_OUTPUTS.append(_write_report)
+
+
+def _versus_round_robin(schedule: Schedule) -> str:
+    """How the plan compares with a round-robin rotation of the same scenario."""
+    from .baselines import round_robin
+    from .compare import compare, versus
+
+    name = schedule.label or "fairshift"
+    table = compare({name: schedule, "round-robin": round_robin(schedule.scenario)})
+    return versus(table, name, "round-robin")
+
+
 def _progress(stage: str, value: float, bound: float, elapsed: float) -> None:
     print(
         f"  {stage:<16} best {value:10.2f}  bound {bound:10.2f}  {elapsed:6.1f} s",
@@ -65,6 +95,11 @@ def _publish_directory(staging: Path, out: Path) -> None:
 def cmd_plan(args: argparse.Namespace) -> int:
     """Solve a scenario and write schedule.csv, fairness.csv and the other outputs."""
     scenario = Scenario.from_toml(args.scenario)
+    if args.history is not None:
+        from .fairness import read_history
+
+        balances = read_history(scenario, args.history)
+        scenario = scenario.with_history({h: float(v) for h, v in balances.items()})
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ScenarioError("--out", f"{str(out)!r} is a file", "give a directory")
@@ -86,7 +121,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(schedule.summary())
-    print(f"\nwrote {out}/schedule.csv and {out}/fairness.csv")
+    print(f"\n{_versus_round_robin(schedule)}")
+    print(f"\nwrote the plan to {out}/ (schedule.csv, fairness.csv, report.md, calendars/)")
     return EXIT_OK
 
 
@@ -114,11 +150,55 @@ def cmd_regions(args: argparse.Namespace) -> int:
     if args.country:
         country = args.country.upper()
         if country not in supported:
-            raise ScenarioError("country", f"unknown country {args.country!r}", "run `fairshift regions`")
+            raise ScenarioError(
+                "country", f"unknown country {args.country!r}", "run `fairshift regions`"
+            )
         codes = [country, *(f"{country}-{s}" for s in supported[country])]
     else:
         codes = sorted(supported)
     print("\n".join(codes))
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Solve several scenarios in parallel and write the comparison as CSV."""
+    from .io import write_atomic
+    from .sweep import sweep
+
+    scenarios = {str(path): Scenario.from_toml(path) for path in args.scenarios}
+    executor = None
+    client = None
+    if args.scheduler:
+        try:
+            import distributed
+        except ImportError:
+            raise ScenarioError(
+                "--scheduler", "needs Dask", 'install it with pip install "fairshift[sweep]"'
+            ) from None
+        try:
+            client = distributed.Client(args.scheduler, timeout=10)  # type: ignore[no-untyped-call]
+        except OSError as error:
+            raise ScenarioError(
+                "--scheduler", f"cannot reach {args.scheduler!r} ({error})", "check the address"
+            ) from None
+        executor = client.get_executor()  # type: ignore[no-untyped-call]
+
+    def done(name: str, finished: int, total: int) -> None:
+        bar = "#" * (20 * finished // total)
+        print(f"\r[{bar:<20}] {finished}/{total} {name}", end="", file=sys.stderr, flush=True)
+
+    try:
+        table = sweep(
+            scenarios, executor=executor, time_limit=args.time_limit, seed=args.seed, on_done=done
+        )
+    finally:
+        print(file=sys.stderr)
+        if client is not None:
+            client.close()  # type: ignore[no-untyped-call]
+    write_atomic(args.out, table.to_csv(lineterminator="\n", float_format="%.4f"))
+    columns = ["status", "proven", "violations", "max_deviation", "seconds", "weeks_changed"]
+    print(table[[c for c in columns if c in table.columns]].to_string(float_format="%.2f"))
+    print(f"\nwrote {args.out}")
     return EXIT_OK
 
 
@@ -135,9 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", default="plan", help="output directory (default: plan)")
     plan.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     plan.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    plan.add_argument("--workers", type=int, default=None, help="solver workers")
+    plan.add_argument("--workers", type=int, default=1, help="solver workers (default 1)")
     plan.add_argument(
         "--no-progress", dest="progress", action="store_false", help="hide solver progress"
+    )
+    plan.add_argument(
+        "--history",
+        metavar="PREVIOUS",
+        help="carry each engineer's balance from an earlier plan (its --out directory)",
     )
     plan.set_defaults(run=cmd_plan)
 
@@ -146,9 +231,43 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("schedule", help="schedule CSV (start, end, role, engineer)")
     check.set_defaults(run=cmd_check)
 
+    sweep = commands.add_parser("sweep", help="solve several scenarios and compare them")
+    sweep.add_argument("scenarios", nargs="+", help="scenario TOML files")
+    sweep.add_argument("--out", default="sweep.csv", help="CSV to write (default sweep.csv)")
+    sweep.add_argument("--time-limit", type=float, default=60.0, help="seconds per scenario")
+    sweep.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    sweep.set_defaults(run=cmd_sweep)
+
+    from .replan import add_cli as add_replan_cli
+    from .swaps import add_cli as add_swaps_cli
+
+    add_replan_cli(commands)
+    add_swaps_cli(commands)
+
     regions = commands.add_parser("regions", help="list holiday region codes")
     regions.add_argument("country", nargs="?", help="list this country's subdivisions")
     regions.set_defaults(run=cmd_regions)
+
+    from .publish import cmd_publish, cmd_serve
+
+    upload = commands.add_parser("publish", help="upload the calendar feeds to a CalDAV server")
+    upload.add_argument("directory", metavar="DIR", help="plan directory (or a folder of .ics)")
+    upload.add_argument(
+        "--caldav",
+        required=True,
+        metavar="URL",
+        help="calendar home on the server, e.g. http://127.0.0.1:5232/alex/",
+    )
+    upload.add_argument(
+        "--user", help="user name (password from FAIRSHIFT_CALDAV_PASSWORD, or asked for)"
+    )
+    upload.set_defaults(run=cmd_publish)
+
+    serve = commands.add_parser("serve", help="serve the calendar feeds on 127.0.0.1 (webcal)")
+    serve.add_argument("directory", metavar="DIR", help="plan directory (or a folder of .ics)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    serve.set_defaults(run=cmd_serve)
     return parser
 
 

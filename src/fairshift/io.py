@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -48,8 +49,8 @@ _TOP_LEAVE_KEYS = ("engineer", *_LEAVE_KEYS)
 _PIPELINE_KEYS = ("name", "investor_facing", "runbook", "sla", "owner", "backup_owner")
 
 
-def _keys_of(cls: type) -> tuple[str, ...]:
-    return tuple(cls.__dataclass_fields__)
+def _keys_of(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -185,8 +186,6 @@ def _parse(data: Mapping[str, Any]) -> Scenario:
 
 
 def _rebuild(engineer: Engineer, **changes: Any) -> Engineer:
-    import dataclasses
-
     return dataclasses.replace(engineer, **changes)
 
 
@@ -287,6 +286,12 @@ def scenario_to_toml(scenario: Scenario) -> str:
 _DEFAULTS: dict[str, Any] = {"email": "", "fte": Fraction(1), "history": Fraction(0)}
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write a file so that readers see the old or the new content, never a half file."""
     target = Path(path)
@@ -298,6 +303,8 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates 0600 files; published plans are for the team to read.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

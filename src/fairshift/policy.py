@@ -34,7 +34,9 @@ def parse_time(value: object, field: str) -> dt.time:
                 return parsed
         except ValueError:
             pass
-    raise ScenarioError(field, f"{value!r} is not a local time", 'write it as "HH:MM", e.g. "09:00"')
+    raise ScenarioError(
+        field, f"{value!r} is not a local time", 'write it as "HH:MM", e.g. "09:00"'
+    )
 
 
 @dataclass(frozen=True)

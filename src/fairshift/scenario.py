@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import ScenarioError
 from .policy import CalendarOptions, MonthEnd, Ownership, Rotation, Rules, Weights
-from .team import Engineer, Leave, Pipeline
+from .team import Engineer, Leave, Pipeline, parse_number
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,9 @@ class Scenario:
             self.engineer(handle)
         return self.replace(
             engineers=tuple(
-                dataclasses.replace(e, history=items[e.handle]) if e.handle in items else e
+                dataclasses.replace(e, history=parse_number(items[e.handle], "history"))
+                if e.handle in items
+                else e
                 for e in self.engineers
             )
         )

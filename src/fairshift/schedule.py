@@ -162,6 +162,16 @@ class Schedule:
 
         return per_engineer(self.scenario, self)
 
+    def explain(self) -> pd.DataFrame:
+        """Every objective term with its value, like an itemised bill.
+
+        See :func:`fairshift.itemise` for the rows: per-engineer burden, fair share, history
+        and deviation; weekend, holiday and month-end spreads; each stage's value and proof.
+        """
+        from .itemise import itemise
+
+        return itemise(self)
+
     def summary(self) -> str:
         """Status, each stage's value and proof, and the per-engineer burden table."""
         lines = [f"{self.scenario.rotation.name}: {self.status}"]
@@ -206,8 +216,20 @@ class Schedule:
 
         write_atomic(path, self.to_dataframe().to_csv(index=False, lineterminator="\n"))
 
+    def to_ics(self, directory: str | Path, *, previous: str | Path | None = None) -> list[Path]:
+        """Write the iCalendar feeds (see :func:`fairshift.ical.write_feeds`).
+
+        ``previous`` is the directory of the feeds this plan replaces: events that changed get
+        a higher SEQUENCE, unchanged ones keep theirs. By default it is ``directory`` itself.
+        """
+        from .ical import write_feeds
+
+        return write_feeds(self, directory, previous=directory if previous is None else previous)
+
     @classmethod
-    def from_dataframe(cls, scenario: Scenario, table: pd.DataFrame, *, label: str = "") -> Schedule:
+    def from_dataframe(
+        cls, scenario: Scenario, table: pd.DataFrame, *, label: str = ""
+    ) -> Schedule:
         """Read a schedule table (solved, baseline or hand-made) into a :class:`Schedule`.
 
         Rows need ``start``, ``end`` (ISO 8601 with UTC offset), ``role`` and ``engineer``;
@@ -227,9 +249,9 @@ class Schedule:
         calendar = expand(scenario)
         assignments = []
         for i, row in enumerate(table.itertuples(index=False)):
-            start = _read_time(getattr(row, "start"), i, "start")
-            end = _read_time(getattr(row, "end"), i, "end")
-            role_text = str(getattr(row, "role")).strip()
+            start = _read_time(row.start, i, "start")
+            end = _read_time(row.end, i, "end")
+            role_text = str(row.role).strip()
             try:
                 role = Role(role_text)
             except ValueError:
@@ -237,8 +259,9 @@ class Schedule:
                     f"row {i + 2}: role {role_text!r} is not one of "
                     f"{', '.join(r.value for r in Role)}"
                 ) from None
-            engineer = getattr(row, "engineer")
-            handle = "" if engineer is None or pd.isna(engineer) else str(engineer).strip()
+            engineer = row.engineer
+            absent = engineer is None or (isinstance(engineer, float) and engineer != engineer)
+            handle = "" if absent else str(engineer).strip()
             slot = calendar.slot(role, start)
             assignments.append(Assignment(slot.id if slot else "?", role, start, end, handle))
         return cls(scenario, tuple(_ordered(assignments)), label=label)

@@ -8,6 +8,7 @@ workers, as long as every stage finishes within its time limit.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +109,10 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         )
 
 
+#: Relative share of the time limit per stage (the headline proof, stage 1, gets half).
+_STAGE_SHARE = {"max_deviation": 4.0, "min_deviation": 1.0, "sum_of_squares": 1.0, "spread": 2.0}
+
+
 @dataclass(frozen=True)
 class _StageSpec:
     name: str
@@ -159,13 +164,48 @@ def solve(
         The time limit ran out before any schedule was found.
     """
     options = SolverOptions(time_limit, seed, workers, deterministic, log)
+    return optimise(build_model(scenario), options, progress=progress)
+
+
+#: A final stage added by a caller: ``(name, description, expression)``, minimised last.
+ExtraStage = tuple[str, str, Callable[[], cp_model.LinearExprT]]
+
+
+def optimise(
+    built: BuiltModel,
+    options: SolverOptions,
+    *,
+    progress: Progress | None = None,
+    extra_stages: tuple[ExtraStage, ...] = (),
+    hint: dict[tuple[str, str, str], int] | None = None,
+) -> Schedule:
+    """Run the lexicographic stages on a built model (which callers may have constrained).
+
+    Parameters
+    ----------
+    built
+        From :func:`build_model`; extra constraints (e.g. frozen weeks) may already be added.
+    options
+        Solver settings.
+    progress
+        Progress callback.
+    extra_stages
+        Stages minimised after the fairness stages, e.g. the number of changed assignments
+        when re-planning.
+    hint
+        Initial values ``{(handle, role, slot_id): 0 or 1}`` for the first stage.
+    """
+    scenario = built.calendar.scenario
     started = time.perf_counter()
-    deadline = started + time_limit
-    built = build_model(scenario)
+    deadline = started + options.time_limit
+    time_limit = options.time_limit
+    seed = options.seed
     objective = built.objective
     assert objective is not None
     stages: list[Stage] = []
     raw: dict[str, int] = {}  # each finished stage's value in the model's integer units
+    evaluated: list[tuple[int, cp_model.LinearExprT, _StageSpec]] = []
+    last_solver: cp_model.CpSolver | None = None
     solution: dict[int, int] | None = None
 
     if not objective.deviation:
@@ -176,50 +216,78 @@ def solve(
         count_unit = objective.team_availability
         specs = [
             (
-                _StageSpec("max_deviation", "minimise the largest deviation", False,
-                           objective.to_units),
+                _StageSpec(
+                    "max_deviation", "minimise the largest deviation", False, objective.to_units
+                ),
                 objective.largest_deviation,
             ),
             (
-                _StageSpec("min_deviation", "maximise the smallest deviation", True,
-                           objective.to_units),
+                _StageSpec(
+                    "min_deviation", "maximise the smallest deviation", True, objective.to_units
+                ),
                 objective.smallest_deviation,
             ),
             (
-                _StageSpec("sum_of_squares", "minimise squared deviations (quarter days^2)",
-                           False, float),
+                _StageSpec(
+                    "sum_of_squares", "minimise squared deviations (quarter days^2)", False, float
+                ),
                 lambda: objective.sum_of_squares(
                     raw.get("min_deviation", objective.deviation_domain()[0]),
                     raw.get("max_deviation", objective.deviation_domain()[1]),
                 ),
             ),
             (
-                _StageSpec("spread", "spread weekends, holidays, month-ends (days)", False,
-                           lambda v: v / count_unit),
+                _StageSpec(
+                    "spread",
+                    "spread weekends, holidays, month-ends (days)",
+                    False,
+                    lambda v: v / count_unit,
+                ),
                 objective.spread,
             ),
         ]
+    specs += [
+        (_StageSpec(name, description, False, float), expression)
+        for name, description, expression in extra_stages
+    ]
+    # A caller's hint seeds the first stage only; it is never returned as a solution.
+    initial = (
+        {
+            var.index: hint.get((handle, role.value, slot.id), 0)
+            for handle, role, slot, var in built.vars.items()
+        }
+        if hint is not None
+        else None
+    )
 
-    for spec, make_expression in specs:
+    weights = [_STAGE_SHARE.get(spec.name, 1.0) for spec, _ in specs]
+    for i, (spec, make_expression) in enumerate(specs):
         remaining = deadline - time.perf_counter()
         if solution is not None and remaining <= 0.05:
             stages.append(Stage(spec.name, spec.description, "SKIPPED", None, None, 0.0))
             continue
         expression = make_expression()
         model = built.model
-        model.clear_hints()
-        if solution is not None:
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        seed_values = solution if solution is not None else initial
+        if seed_values is not None:
             for var in built.vars.all():
-                model.add_hint(var, solution[var.index])
+                model.add_hint(var, seed_values[var.index])
         if spec.maximize:
             model.maximize(expression)
         else:
             model.minimize(expression)
         solver = cp_model.CpSolver()
-        options.apply(solver, remaining)
+        # Each stage gets its share of what is left; time a stage does not use rolls over.
+        options.apply(solver, remaining * weights[i] / sum(weights[i:]))
         callback = _Reporter(spec.name, spec.to_report, progress) if progress else None
         stage_start = time.perf_counter()
         status = solver.solve(model, callback)
+        left = deadline - time.perf_counter()
+        if status == cp_model.UNKNOWN and solution is None and left > 0.05:
+            # Nothing found within the first stage's share: it may use all the time left.
+            options.apply(solver, left)
+            status = solver.solve(model, callback)
         seconds = time.perf_counter() - stage_start
 
         if status == cp_model.INFEASIBLE and solution is None:
@@ -247,6 +315,8 @@ def solve(
             )
         )
         solution = {var.index: solver.value(var) for var in built.vars.all()}
+        evaluated.append((len(stages) - 1, expression, spec))
+        last_solver = solver
         # Fix this stage's optimum before the next one (integral, so no rounding slack).
         fixed = raw[spec.name] = round(value)
         if spec.maximize:
@@ -254,7 +324,13 @@ def solve(
         else:
             model.add(expression <= fixed)
 
-    assert solution is not None
+    assert solution is not None and last_solver is not None
+    # A stage stopped by the time limit may still be improved by later stages (each only
+    # fixes an upper bound), so every value is read again on the final schedule.
+    for i, expression, spec in evaluated:
+        if not isinstance(expression, int):
+            final = spec.to_report(last_solver.value(expression))
+            stages[i] = dataclasses.replace(stages[i], value=final)
     assignments = [
         Assignment(slot.id, role, slot.start, slot.end, handle)
         for handle, role, slot, var in built.vars.items()

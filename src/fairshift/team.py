@@ -264,7 +264,9 @@ class Pipeline:
             raise ScenarioError("name", f"{self.name!r} is empty", "give the pipeline a name")
         if not isinstance(self.investor_facing, bool):
             raise ScenarioError(
-                "investor_facing", f"{self.investor_facing!r} is not true/false", "write true or false"
+                "investor_facing",
+                f"{self.investor_facing!r} is not true/false",
+                "write true or false",
             )
         for key in ("runbook", "sla", "owner", "backup_owner"):
             if not isinstance(getattr(self, key), str):

@@ -106,7 +106,7 @@ def _noon_dates(start: dt.datetime, end: dt.datetime, zone: str) -> list[dt.date
     """Dates whose 12:00 in ``zone`` falls in ``[start, end)``."""
     tz = ZoneInfo(zone)
     day = start.astimezone(tz).date() - dt.timedelta(days=1)
-    dates = []
+    dates: list[dt.date] = []
     while True:
         noon = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
         if noon >= end:
@@ -155,8 +155,7 @@ class _Checker:
                     "coverage",
                     row.engineer,
                     row.start.isoformat(),
-                    f"no {row.role.value} shift starts at {row.start.isoformat()} in this "
-                    "scenario",
+                    f"no {row.role.value} shift starts at {row.start.isoformat()} in this scenario",
                 )
                 continue
             seen[key].append(row)
@@ -253,9 +252,7 @@ class _Checker:
                     self._label(row),
                     f"is {row.role.value} before joining on {engineer.joined}",
                 )
-            if engineer.left and row.end > _midnight(
-                engineer.left + dt.timedelta(days=1), zone
-            ):
+            if engineer.left and row.end > _midnight(engineer.left + dt.timedelta(days=1), zone):
                 yield Violation(
                     "employment",
                     row.engineer,

@@ -6,6 +6,7 @@ guards the constraint with its own assumption literal and remembers the fact it 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -42,7 +43,11 @@ class RuleContext:
     assumptions: list[cp_model.IntVar] = field(default_factory=list)
 
     def require(self, constraint: cp_model.Constraint, fact: Callable[[], Fact]) -> None:
-        """Register one instance of a hard rule (``fact`` is built only when explaining)."""
+        """Register one instance of a hard rule.
+
+        ``fact`` is called at once, and only when explaining, so closures over loop
+        variables are safe.
+        """
         if not self.explain:
             return
         literal = self.model.new_bool_var(f"fact{len(self.facts)}")
@@ -67,8 +72,10 @@ def coverage(ctx: RuleContext) -> None:
             label = role.value.replace("_", "-")
             ctx.require(
                 ctx.model.add(sum(ctx.vars.holders(role, slot)) == 1),
-                lambda s=slot, lab=label: Fact(
-                    "coverage", f"{_slot_phrase(s).capitalize()} needs one {lab} holder.", s.id
+                lambda: Fact(
+                    "coverage",
+                    f"{_slot_phrase(slot).capitalize()} needs one {label} holder.",
+                    slot.id,
                 ),
             )
 
@@ -79,11 +86,11 @@ def separation(ctx: RuleContext) -> None:
         for handle in ctx.engineers:
             ctx.require(
                 ctx.model.add(ctx.vars.on_call(handle, week) <= 1),
-                lambda w=week, h=handle: Fact(
+                lambda: Fact(
                     "separation",
-                    f"{ctx.name(h)} cannot be both primary and secondary in {_week_of(w)}.",
-                    w.id,
-                    (h,),
+                    f"{ctx.name(handle)} cannot be both primary and secondary in {_week_of(week)}.",
+                    week.id,
+                    (handle,),
                 ),
             )
 
@@ -101,12 +108,12 @@ def month_end_separation(ctx: RuleContext) -> None:
                         + ctx.vars.holds(handle, Role.PRIMARY, week)
                         <= 1
                     ),
-                    lambda s=slot, w=week, h=handle: Fact(
+                    lambda: Fact(
                         "month_end_separation",
-                        f"{ctx.name(h)} cannot hold {_window_of(s)} and be primary in "
-                        f"{_week_of(w)}.",
-                        s.id,
-                        (h,),
+                        f"{ctx.name(handle)} cannot hold {_window_of(slot)} and be primary in "
+                        f"{_week_of(week)}.",
+                        slot.id,
+                        (handle,),
                     ),
                 )
 
@@ -128,11 +135,12 @@ def _forbid(
                 roles_text = " or ".join(r.value.replace("_", "-") for r in role_group)
                 ctx.require(
                     ctx.model.add(held == 0),
-                    lambda s=slot, h=handle, w=why, rt=roles_text: Fact(
+                    lambda: Fact(
                         rule,
-                        f"{ctx.name(h)} {w}, so cannot be {rt} in {_slot_phrase(s)}.",
-                        s.id,
-                        (h,),
+                        f"{ctx.name(handle)} {why}, so cannot be {roles_text} in "
+                        f"{_slot_phrase(slot)}.",
+                        slot.id,
+                        (handle,),
                     ),
                 )
 
@@ -168,7 +176,7 @@ def primary_back_to_back(ctx: RuleContext) -> None:
     if ctx.calendar.scenario.rules.primary_back_to_back:
         return
     weeks = ctx.calendar.weeks
-    for first, second in zip(weeks, weeks[1:], strict=False):
+    for first, second in itertools.pairwise(weeks):
         for handle in ctx.engineers:
             ctx.require(
                 ctx.model.add(
@@ -176,12 +184,12 @@ def primary_back_to_back(ctx: RuleContext) -> None:
                     + ctx.vars.holds(handle, Role.PRIMARY, second)
                     <= 1
                 ),
-                lambda a=first, b=second, h=handle: Fact(
+                lambda: Fact(
                     "primary_back_to_back",
-                    f"{ctx.name(h)} may not be primary both in {_week_of(a)} and in "
-                    f"{_week_of(b)}.",
-                    b.id,
-                    (h,),
+                    f"{ctx.name(handle)} may not be primary both in {_week_of(first)} and in "
+                    f"{_week_of(second)}.",
+                    second.id,
+                    (handle,),
                 ),
             )
 
@@ -195,12 +203,12 @@ def max_consecutive_weeks(ctx: RuleContext) -> None:
         for handle in ctx.engineers:
             ctx.require(
                 ctx.model.add(sum(ctx.vars.on_call(handle, w) for w in window) <= limit),
-                lambda win=window, h=handle: Fact(
+                lambda: Fact(
                     "max_consecutive_weeks",
-                    f"{ctx.name(h)} may be on call at most {limit} of the {limit + 1} weeks "
-                    f"from {win[0].start.date()} to {win[-1].start.date()}.",
-                    win[-1].id,
-                    (h,),
+                    f"{ctx.name(handle)} may be on call at most {limit} of the {limit + 1} weeks "
+                    f"from {window[0].start.date()} to {window[-1].start.date()}.",
+                    window[-1].id,
+                    (handle,),
                 ),
             )
 
@@ -222,12 +230,12 @@ def junior_primary_pairing(ctx: RuleContext) -> None:
                 sum(ctx.vars.holds(h, Role.PRIMARY, week) for h in juniors)
                 <= sum(ctx.vars.holds(h, Role.SECONDARY, week) for h in seniors)
             ),
-            lambda w=week: Fact(
+            lambda: Fact(
                 "junior_primary_pairing",
-                f"In {_week_of(w)} a junior primary "
+                f"In {_week_of(week)} a junior primary "
                 f"({', '.join(ctx.name(h) for h in juniors)}) needs a {needs.label} or more "
                 f"senior secondary ({', '.join(ctx.name(h) for h in seniors) or 'nobody'}).",
-                w.id,
+                week.id,
                 tuple(juniors),
             ),
         )
@@ -240,7 +248,11 @@ def month_end_seniority(ctx: RuleContext) -> None:
 
     def too_junior(handle: str, _slot: Slot) -> str | None:
         level = scenario.engineer(handle).seniority
-        return f"is {level.label} (month-end needs {minimum.label} or above)" if level < minimum else None
+        return (
+            f"is {level.label} (month-end needs {minimum.label} or above)"
+            if level < minimum
+            else None
+        )
 
     _forbid(ctx, "month_end_seniority", too_junior, (Role.MONTH_END,))
 

@@ -17,6 +17,7 @@ availability of ``e`` and of the whole team. Stages (lexicographic):
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -159,15 +160,13 @@ class Objective:
             terms.append(self._square(q, q_low, q_high, handle))
         return sum(terms)
 
-    def _square(
-        self, q: cp_model.IntVar, low: int, high: int, handle: str
-    ) -> cp_model.LinearExprT:
+    def _square(self, q: cp_model.IntVar, low: int, high: int, handle: str) -> cp_model.LinearExprT:
         if high - low > MAX_UNARY_LEVELS:
             square = self.model.new_int_var(0, max(low * low, high * high), f"sq:{handle}")
             self.model.add_multiplication_equality(square, [q, q])
             return square
         levels = [self.model.new_bool_var(f"{handle}>={k}") for k in range(low + 1, high + 1)]
-        for above, below in zip(levels[1:], levels, strict=False):
+        for below, above in itertools.pairwise(levels):
             self.model.add_implication(above, below)
         self.model.add(q == low + sum(levels))
         return low * low + sum(
@@ -182,9 +181,7 @@ class Objective:
             upper = {h: sum(coefficients[h].values()) for h in self.deviation}
             if not any(upper.values()):
                 continue
-            counts = {
-                h: sum(c * var for var, c in coefficients[h].items()) for h in self.deviation
-            }
+            counts = {h: sum(c * var for var, c in coefficients[h].items()) for h in self.deviation}
             n_total = self.model.new_int_var(0, sum(upper.values()), f"{name}:total")
             self.model.add(n_total == sum(counts.values()))
             bound = big_a * max(upper.values()) + max(self.availability.values()) * sum(
@@ -227,7 +224,7 @@ class Objective:
 
 def _lb(var: cp_model.IntVar) -> int:
     """Lower bound of a variable's domain."""
-    return int(list(var.proto.domain)[0])
+    return int(next(iter(var.proto.domain)))
 
 
 def _ub(var: cp_model.IntVar) -> int:

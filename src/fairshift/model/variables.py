@@ -8,7 +8,7 @@ from ..calendar import WEEKLY_ROLES, Role, ShiftCalendar, Slot
 
 
 class Variables:
-    """One Boolean per (engineer, slot, role): does this engineer hold this shift?
+    """One Boolean per (engineer, slot, role): whether this engineer holds this shift.
 
     Callers ask questions (:meth:`holds`, :meth:`on_call`, :meth:`holders`); the storage is
     private.

@@ -1,0 +1,976 @@
+"""Run the benchmark suite and write ``results.json``, ``RESULTS.md`` and ``scaling.png``.
+
+Every instance is solved in a fresh Python process, so the peak resident memory of a run is
+that process's own high-water mark (``ru_maxrss``) and one instance cannot warm caches for
+the next. Per instance the suite records:
+
+- fairshift: model size, build time, each lexicographic stage's status, value, bound and
+  time, the overall status and stage-1 gap, peak memory, the validator's verdict and the
+  fairness summary; small instances are solved a second time, in another process, with the
+  same seed, and the two schedule CSVs compared byte for byte;
+- the round-robin and greedy baselines (when :mod:`fairshift.baselines` exists): time,
+  violations, unfilled shifts and the same fairness summary;
+- HiGHS on the same stage-1 model (``highs_peer.py``): time, status, value and bound.
+
+Usage::
+
+    python benchmarks/run.py                       # the full suite (see README.md)
+    python benchmarks/run.py --quick               # 4, 8 and 16 engineers, 10 s limits
+    python benchmarks/run.py --sizes 16 --weeks 104 --time-limit 30
+    python benchmarks/run.py --report-only         # re-render from results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import ortools
+
+import fairshift as fs
+from fairshift.solve import build_model
+from generate import HORIZONS, SIZES, team
+from highs_peer import solve as solve_with_highs
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+EXAMPLE = ROOT / "examples" / "pacific-infra.toml"
+#: Hand-written notes below this line in RESULTS.md survive regeneration.
+NOTES_MARKER = "<!-- Notes below this line are kept when the file is regenerated. -->"
+#: Stage-1 distance from the proven bound allowed at 200 x 104 (a quarter of a weekday).
+GAP_TARGET = 0.25
+MEMORY_TARGET_MIB = 2048
+EPSILON = 1e-9
+
+Row = dict[str, Any]
+
+
+# -- instances ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One benchmark problem: the bundled example or a synthetic team."""
+
+    name: str
+    engineers: int
+    weeks: int
+    seed: int
+
+    @classmethod
+    def synthetic(cls, size: int, weeks: int, seed: int) -> Instance:
+        return cls(f"{size}x{weeks}", size, weeks, seed)
+
+    @classmethod
+    def example(cls) -> Instance:
+        scenario = fs.Scenario.from_toml(EXAMPLE)
+        return cls("example", len(scenario.engineers), scenario.rotation.weeks, 0)
+
+    def scenario(self) -> fs.Scenario:
+        """The scenario of this instance."""
+        if self.name == "example":
+            return fs.Scenario.from_toml(EXAMPLE)
+        return team(self.engineers, self.weeks, self.seed)
+
+
+# -- what a child process measures ----------------------------------------------------------
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / 1024 if sys.platform != "darwin" else kib / 2**20
+
+
+def fairness_summary(scenario: fs.Scenario, schedule: fs.Schedule) -> dict[str, float]:
+    """Deviation statistics of any schedule, the same for fairshift and the baselines."""
+    if hasattr(fs, "fairness") and callable(fs.fairness):
+        summary = fs.fairness(scenario, schedule).summary
+        keys = ("max_deviation", "min_deviation", "deviation_range", "std", "gini", "jain")
+        return {key: float(summary[key]) for key in keys if key in summary}
+    deviation = fs.per_engineer(scenario, schedule)["deviation"]
+    return {
+        "max_deviation": float(deviation.max()),
+        "min_deviation": float(deviation.min()),
+        "deviation_range": float(deviation.max() - deviation.min()),
+        "std": float(deviation.std(ddof=0)),
+    }
+
+
+def unfilled(scenario: fs.Scenario, schedule: fs.Schedule) -> int:
+    """Shifts (slot and role) of the horizon that nobody holds."""
+    calendar = fs.expand(scenario)
+    expected = {
+        (w.id, role) for w in calendar.weeks for role in (fs.Role.PRIMARY, fs.Role.SECONDARY)
+    }
+    expected |= {(m.id, fs.Role.MONTH_END) for m in calendar.month_ends}
+    held = {(a.slot, a.role) for a in schedule.assignments if a.engineer}
+    return len(expected - held)
+
+
+@dataclass
+class StageRow:
+    name: str
+    status: str
+    value: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+
+
+@dataclass
+class FairshiftRun:
+    status: str
+    error: str = ""
+    variables: int = 0
+    constraints: int = 0
+    build_seconds: float = 0.0
+    seconds: float = 0.0
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    stages: list[StageRow] = field(default_factory=list)
+    violations: int | None = None
+    fairness: dict[str, float] = field(default_factory=dict)
+    csv_sha256: str = ""
+    import_rss_mib: float = 0.0
+    peak_rss_mib: float = 0.0
+
+
+@dataclass
+class BaselineRun:
+    name: str
+    seconds: float
+    violations: int
+    unfilled: int
+    fairness: dict[str, float]
+
+
+def run_fairshift(instance: Instance, args: argparse.Namespace) -> Row:
+    """Child process: build, solve, validate and (optionally) run the baselines."""
+    run = FairshiftRun(status="ERROR", import_rss_mib=peak_rss_mib())
+    scenario = instance.scenario()
+    started = time.perf_counter()
+    built = build_model(scenario)
+    run.build_seconds = time.perf_counter() - started
+    run.variables = len(built.model.proto.variables)
+    run.constraints = len(built.model.proto.constraints)
+    del built
+    gc.collect()
+
+    options: dict[str, Any] = {"time_limit": args.time_limit, "seed": args.solver_seed}
+    if args.workers:
+        options["workers"] = args.workers
+    try:
+        schedule = fs.solve(scenario, **options)
+    except fs.InfeasibleError as error:
+        run.status, run.error = "INFEASIBLE", str(error).splitlines()[0]
+    except fs.NoSolutionFoundError as error:
+        run.status, run.error = "NO_SOLUTION", str(error)
+    else:
+        run.status = schedule.status
+        run.seconds = schedule.seconds
+        run.objective, run.bound, run.gap = schedule.objective, schedule.bound, schedule.gap
+        run.stages = [
+            StageRow(s.name, s.status, s.value, s.bound, s.gap, s.seconds) for s in schedule.stages
+        ]
+        run.violations = len(fs.validate(scenario, schedule))
+        csv = schedule.to_dataframe().to_csv(index=False, lineterminator="\n")
+        run.csv_sha256 = hashlib.sha256(csv.encode()).hexdigest()
+    run.peak_rss_mib = peak_rss_mib()
+    if run.stages:
+        run.fairness = fairness_summary(scenario, schedule)
+    row: Row = {"fairshift": asdict(run)}
+    if args.baselines:
+        row["baselines"] = [asdict(b) for b in run_baselines(scenario)]
+    return row
+
+
+def run_baselines(scenario: fs.Scenario) -> list[BaselineRun]:
+    """The round-robin and greedy baselines, when the installed fairshift has them."""
+    try:
+        from fairshift.baselines import greedy, round_robin
+    except ImportError:
+        return []
+    makers: dict[str, Callable[[fs.Scenario], Any]] = {
+        "round_robin": round_robin,
+        "greedy": greedy,
+    }
+    runs = []
+    for name, make in makers.items():
+        started = time.perf_counter()
+        schedule = make(scenario)
+        seconds = time.perf_counter() - started
+        if not hasattr(schedule, "assignments"):  # a table rather than a Schedule
+            schedule = fs.Schedule.from_dataframe(scenario, schedule, label=name)
+        runs.append(
+            BaselineRun(
+                name,
+                seconds,
+                len(fs.validate(scenario, schedule)),
+                unfilled(scenario, schedule),
+                fairness_summary(scenario, schedule),
+            )
+        )
+    return runs
+
+
+def run_highs(instance: Instance, args: argparse.Namespace) -> Row:
+    """Child process: stage 1 as a MIP, solved with HiGHS (in a worker process of its own)."""
+    scenario = instance.scenario()
+    result = solve_with_highs(scenario, time_limit=args.highs_time_limit, seed=args.solver_seed)
+    row = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "schedule"}
+    row["gap"] = result.gap
+    row["builder_peak_rss_mib"] = peak_rss_mib()
+    return {"highs": row}
+
+
+CHILDREN: dict[str, Callable[[Instance, argparse.Namespace], Row]] = {
+    "fairshift": run_fairshift,
+    "highs": run_highs,
+}
+
+
+# -- the parent: one process per measurement ------------------------------------------------
+
+
+def spawn(kind: str, instance: Instance, args: argparse.Namespace, *, baselines: bool) -> Row:
+    """Run one measurement in a fresh interpreter and return what it wrote."""
+    limit = args.highs_time_limit if kind == "highs" else args.time_limit
+    with tempfile.TemporaryDirectory(prefix="fairshift-bench-") as tmp:
+        result = Path(tmp) / "result.json"
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--child",
+            kind,
+            "--instance",
+            json.dumps(asdict(instance)),
+            "--result",
+            str(result),
+            "--time-limit",
+            str(args.time_limit),
+            "--highs-time-limit",
+            str(args.highs_time_limit),
+            "--solver-seed",
+            str(args.solver_seed),
+        ]
+        if args.workers:
+            command += ["--workers", str(args.workers)]
+        if baselines:
+            command.append("--baselines")
+        # Generous: the model build, the infeasibility explanation and the validator all
+        # come on top of the solver's own time limit.
+        timeout = 3 * limit + 300
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(
+                command, cwd=HERE, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return {kind: {"status": "TIMEOUT", "error": f"killed after {timeout:.0f} s"}}
+        wall = time.perf_counter() - started
+        if done.returncode != 0 or not result.exists():
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return {kind: {"status": "ERROR", "error": tail}}
+        row: Row = json.loads(result.read_text())
+        row[kind]["process_seconds"] = wall
+        return row
+
+
+def measure(instance: Instance, args: argparse.Namespace) -> Row:
+    """Every measurement of one instance."""
+    row: Row = {"instance": asdict(instance)}
+    row.update(spawn("fairshift", instance, args, baselines=not args.no_baselines))
+    ours = row["fairshift"]
+    if instance.engineers <= args.determinism_up_to and ours.get("csv_sha256"):
+        again = spawn("fairshift", instance, args, baselines=False)["fairshift"]
+        row["determinism"] = {
+            "identical": again.get("csv_sha256") == ours["csv_sha256"],
+            "both_proven": ours["status"] == "OPTIMAL" and again.get("status") == "OPTIMAL",
+            "second_seconds": again.get("seconds"),
+        }
+    if not args.no_highs:
+        row.update(spawn("highs", instance, args, baselines=False))
+    return row
+
+
+def machine() -> Row:
+    """CPU, cores, memory and versions of the machine and the solvers."""
+    cpu = platform.processor() or platform.machine()
+    memory_gib = 0.0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory_gib = int(line.split()[1]) / 2**20
+                break
+    except OSError:
+        pass
+    try:  # not imported: OR-Tools's own HiGHS library is loaded in this process
+        highs = importlib.metadata.version("highspy")
+    except importlib.metadata.PackageNotFoundError:
+        highs = "not installed"
+    commit = _git("rev-parse", "--short", "HEAD")
+    if _git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_gib, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "ortools": ortools.__version__,
+        "highs": highs,
+        "fairshift": fs.__version__,
+        "commit": commit,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _git(*command: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *command], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() if done.returncode == 0 else "unknown"
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def proven_text(row: Row) -> str:
+    """What the solve proved, in words."""
+    ours = row["fairshift"]
+    if not ours.get("stages"):
+        return {
+            "INFEASIBLE": "proven infeasible",
+            "NO_SOLUTION": "nothing found in time",
+        }.get(ours["status"], ours.get("error") or ours["status"])
+    groups: dict[str, list[str]] = {"proven": [], "not proven": [], "skipped": []}
+    for i, stage in enumerate(ours["stages"], 1):
+        if stage["status"] == "OPTIMAL":
+            groups["proven"].append(str(i))
+        elif stage["status"] == "FEASIBLE":
+            groups["not proven"].append(f"{i} (gap {_num(stage['gap'])})")
+        else:
+            groups["skipped"].append(str(i))
+    if len(groups["proven"]) == len(ours["stages"]):
+        return f"all {len(ours['stages'])} stages optimal"
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items() if v)
+
+
+def find(rows: list[Row], engineers: int, weeks: int) -> Row | None:
+    for row in rows:
+        inst = row["instance"]
+        if inst["name"] != "example" and (inst["engineers"], inst["weeks"]) == (engineers, weeks):
+            return row
+    return None
+
+
+def targets(rows: list[Row]) -> list[tuple[str, str, str]]:
+    """``(target, measured, verdict)`` for each target of the issues that this run covers."""
+    out: list[tuple[str, str, str]] = []
+
+    def proven_within(row: Row | None, label: str, limit: float) -> None:
+        if row is None:
+            out.append((label, "not run", "-"))
+            return
+        ours = row["fairshift"]
+        ok = ours["status"] == "OPTIMAL" and ours["seconds"] < limit
+        measured = f"{ours['status']} in {_num(ours.get('seconds'))} s"
+        out.append((label, measured, "met" if ok else "MISSED"))
+
+    example = next((r for r in rows if r["instance"]["name"] == "example"), None)
+    proven_within(example, "example: full lexicographic optimum proven in < 1 s", 1.0)
+    proven_within(find(rows, 16, 104), "16 x 104: proven in < 5 s", 5.0)
+    proven_within(find(rows, 100, 104), "100 x 104: proven in < 30 s", 30.0)
+
+    big = find(rows, 200, 104)
+    label = f"200 x 104: largest deviation within {GAP_TARGET} of the bound in < 60 s, < 2 GiB"
+    if big is None:
+        out.append((label, "not run", "-"))
+    else:
+        ours = big["fairshift"]
+        first = (ours.get("stages") or [{}])[0]
+        gap, seconds = first.get("gap"), first.get("seconds")
+        memory = ours.get("peak_rss_mib") or 0.0
+        ok = (
+            gap is not None
+            and gap <= GAP_TARGET + EPSILON
+            and seconds is not None
+            and seconds < 60
+            and memory < MEMORY_TARGET_MIB
+        )
+        measured = f"stage-1 gap {_num(gap)} after {_num(seconds)} s, peak {memory:.0f} MiB"
+        out.append((label, measured, "met" if ok else "MISSED"))
+
+    compared = worse = 0
+    for row in rows:
+        ours = row["fairshift"].get("fairness", {}).get("max_deviation")
+        for baseline in row.get("baselines", []):
+            theirs = baseline["fairness"].get("max_deviation")
+            if ours is not None and theirs is not None:
+                compared += 1
+                worse += ours > theirs + EPSILON
+    label = "fairshift's max deviation never worse than a baseline's"
+    if compared == 0:
+        out.append((label, "baselines not available", "-"))
+    else:
+        verdict = "met" if worse == 0 else "MISSED"
+        out.append((label, f"worse in {worse} of {compared} comparisons", verdict))
+
+    checks = [row["determinism"] for row in rows if "determinism" in row]
+    label = "same seed, identical schedule"
+    if not checks:
+        out.append((label, "not checked", "-"))
+    else:
+        same = sum(c["identical"] for c in checks)
+        proven_differ = sum(not c["identical"] and c["both_proven"] for c in checks)
+        measured = f"{same} of {len(checks)} instances identical"
+        if same == len(checks):
+            verdict = "met"
+        elif proven_differ:
+            verdict = "MISSED"
+        else:  # a wall-clock time limit stops the search at a different point each time
+            measured += "; the others stopped at the time limit"
+            verdict = "inconclusive"
+        out.append((label, measured, verdict))
+    return out
+
+
+def fairshift_table(rows: list[Row]) -> list[str]:
+    stage_names = _stage_names(rows)
+    head = [
+        "instance",
+        "engineers",
+        "weeks",
+        "variables",
+        "constraints",
+        "build s",
+        *(f"{name} s" for name in stage_names),
+        "total s",
+        "status",
+        "max deviation",
+        "bound",
+        "gap",
+        "peak MiB",
+        "violations",
+        "same seed",
+        "what was proven",
+    ]
+    lines = _header(head)
+    for row in rows:
+        inst, ours = row["instance"], row["fairshift"]
+        stages = {s["name"]: s for s in ours.get("stages", [])}
+        determinism = row.get("determinism")
+        if determinism is None:
+            same = "-"
+        elif determinism["identical"]:
+            same = "identical"
+        elif not determinism["both_proven"]:
+            same = "differs (time limit)"
+        else:
+            same = "DIFFERS"
+        cells = [
+            inst["name"],
+            inst["engineers"],
+            inst["weeks"],
+            ours.get("variables", "-"),
+            ours.get("constraints", "-"),
+            _num(ours.get("build_seconds")),
+            *(stage_cell(stages.get(name)) for name in stage_names),
+            _num(ours.get("seconds")),
+            ours["status"],
+            _num(ours.get("objective"), 3),
+            _num(ours.get("bound"), 3),
+            _num(ours.get("gap"), 3),
+            _num(ours.get("peak_rss_mib"), 0),
+            "-" if ours.get("violations") is None else ours["violations"],
+            same,
+            proven_text(row),
+        ]
+        lines.append(_cells(cells))
+    return lines
+
+
+def stage_cell(stage: Row | None) -> str:
+    """A stage's seconds, starred when the time limit stopped its proof."""
+    if stage is None or stage["status"] in ("SKIPPED", "UNKNOWN"):
+        return stage["status"].lower() if stage else "-"
+    return _num(stage["seconds"]) + ("" if stage["status"] == "OPTIMAL" else "*")
+
+
+def stages_table(rows: list[Row]) -> list[str]:
+    lines = _header(["instance", "stage", "status", "value", "bound", "gap", "seconds"])
+    for row in rows:
+        for stage in row["fairshift"].get("stages", []):
+            lines.append(
+                _cells(
+                    [
+                        row["instance"]["name"],
+                        stage["name"],
+                        stage["status"],
+                        _num(stage["value"], 3),
+                        _num(stage["bound"], 3),
+                        _num(stage["gap"], 3),
+                        _num(stage["seconds"]),
+                    ]
+                )
+            )
+    return lines
+
+
+def highs_table(rows: list[Row]) -> list[str]:
+    head = [
+        "instance",
+        "columns",
+        "rows",
+        "build s",
+        "HiGHS s",
+        "HiGHS status",
+        "HiGHS value",
+        "HiGHS bound",
+        "violations",
+        "peak MiB",
+        "fairshift stage 1 s",
+        "fairshift status",
+        "fairshift value",
+        "agree",
+    ]
+    lines = _header(head)
+    for row in rows:
+        peer = row.get("highs")
+        if peer is None:
+            continue
+        first = (row["fairshift"].get("stages") or [{}])[0]
+        lines.append(
+            _cells(
+                [
+                    row["instance"]["name"],
+                    peer.get("variables", "-"),
+                    peer.get("constraints", "-"),
+                    _num(peer.get("build_seconds")),
+                    _num(peer.get("seconds")),
+                    peer.get("status", "-"),
+                    _num(peer.get("value"), 3),
+                    _num(peer.get("bound"), 3),
+                    "-" if peer.get("violations") is None else peer["violations"],
+                    _num(peer.get("peak_rss_mib"), 0),
+                    _num(first.get("seconds")),
+                    first.get("status", "-"),
+                    _num(first.get("value"), 3),
+                    agreement(peer, first),
+                ]
+            )
+        )
+    return lines
+
+
+def agreement(peer: Row, first: Row) -> str:
+    """Whether HiGHS and fairshift proved the same stage-1 optimum (``-`` unless both did)."""
+    if peer.get("status") != "OPTIMAL" or first.get("status") != "OPTIMAL":
+        return "-"
+    return "yes" if abs(peer["value"] - first["value"]) < EPSILON else "NO"
+
+
+def baselines_table(rows: list[Row]) -> list[str]:
+    head = [
+        "instance",
+        "schedule",
+        "time s",
+        "violations",
+        "unfilled",
+        "max deviation",
+        "min deviation",
+        "std",
+        "fairshift no worse",
+    ]
+    lines = _header(head)
+    for row in rows:
+        baselines = row.get("baselines") or []
+        ours = row["fairshift"].get("fairness", {})
+        if not baselines:
+            continue
+        lines.append(
+            _cells(
+                [
+                    row["instance"]["name"],
+                    "**fairshift**",
+                    _num(row["fairshift"].get("seconds")),
+                    row["fairshift"].get("violations", "-"),
+                    0 if ours else "-",
+                    _num(ours.get("max_deviation"), 3),
+                    _num(ours.get("min_deviation"), 3),
+                    _num(ours.get("std"), 3),
+                    "",
+                ]
+            )
+        )
+        for baseline in baselines:
+            theirs = baseline["fairness"]
+            no_worse = "-"
+            if "max_deviation" in ours and "max_deviation" in theirs:
+                ok = ours["max_deviation"] <= theirs["max_deviation"] + EPSILON
+                no_worse = "yes" if ok else "NO"
+            lines.append(
+                _cells(
+                    [
+                        "",
+                        baseline["name"].replace("_", "-"),
+                        _num(baseline["seconds"], 3),
+                        baseline["violations"],
+                        baseline["unfilled"],
+                        _num(theirs.get("max_deviation"), 3),
+                        _num(theirs.get("min_deviation"), 3),
+                        _num(theirs.get("std"), 3),
+                        no_worse,
+                    ]
+                )
+            )
+    return lines
+
+
+def _stage_names(rows: list[Row]) -> list[str]:
+    names: list[str] = []
+    for row in rows:
+        for stage in row["fairshift"].get("stages", []):
+            if stage["name"] not in names:
+                names.append(stage["name"])
+    return names
+
+
+def _header(columns: list[str]) -> list[str]:
+    return [_cells(columns), _cells(["---"] * len(columns))]
+
+
+def _cells(values: list[Any]) -> str:
+    return "| " + " | ".join(str(v) for v in values) + " |"
+
+
+def render(results: Row, notes: str) -> str:
+    """RESULTS.md from the results dictionary."""
+    rows: list[Row] = results["instances"]
+    info, settings = results["machine"], results["settings"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated on {info['date']} by `{settings['command']}`: time limit "
+        f"{settings['time_limit']:g} s per solve (HiGHS: {settings['highs_time_limit']:g} s), "
+        f"team generator seed {settings['seed']}, solver seed {settings['solver_seed']}, "
+        f"CP-SAT workers {settings['workers'] or 'default'}. Column meanings: `README.md`.",
+        "",
+        "## Machine",
+        "",
+        *_header(
+            [
+                "CPU",
+                "cores",
+                "RAM",
+                "Python",
+                "OR-Tools",
+                "HiGHS",
+                "fairshift",
+                "commit",
+                "load average (1, 5, 15 min) at start; at end",
+            ]
+        ),
+        _cells(
+            [
+                info["cpu"],
+                info["cores"],
+                f"{info['memory_gib']} GiB",
+                info["python"],
+                info["ortools"],
+                info["highs"],
+                info["fairshift"],
+                info["commit"],
+                "; ".join(
+                    " / ".join(str(x) for x in info[key])
+                    for key in ("load_average", "load_average_at_end")
+                    if key in info
+                ),
+            ]
+        ),
+        "",
+        "## Targets",
+        "",
+        *_header(["target", "measured", "verdict"]),
+        *(_cells(list(t)) for t in targets(rows)),
+        "",
+        "## fairshift",
+        "",
+        "Stage times marked `*` stopped at the time limit before their proof.",
+        "",
+        *fairshift_table(rows),
+        "",
+        "![Solve time and peak memory against team size](scaling.png)",
+        "",
+        "### Stages",
+        "",
+        "Values and bounds are days of burden for the deviation stages, squared quarter days "
+        "for `sum_of_squares` and day counts for `spread`.",
+        "",
+        *stages_table(rows),
+        "",
+    ]
+    if any("highs" in row for row in rows):
+        lines += [
+            "## HiGHS on stage 1",
+            "",
+            "The same stage-1 model (largest deviation, every hard rule) as a MIP. `agree` "
+            "compares the two proven optima.",
+            "",
+            *highs_table(rows),
+            "",
+        ]
+    if any(row.get("baselines") for row in rows):
+        lines += [
+            "## Baselines",
+            "",
+            "Fairness is measured the same way for every schedule (`fairshift.fairness`). "
+            "Baselines ignore most hard rules; their violations are counted, not hidden.",
+            "",
+            *baselines_table(rows),
+            "",
+        ]
+    else:
+        lines += ["## Baselines", "", "`fairshift.baselines` was not available.", ""]
+    lines += [NOTES_MARKER, notes.rstrip("\n")] if notes.strip() else [NOTES_MARKER]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def plot(rows: list[Row], path: Path) -> None:
+    """Solve time and peak memory against team size, per horizon, proven or not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    synthetic = [r for r in rows if r["instance"]["name"] != "example"]
+    fig, (times, memory) = plt.subplots(1, 2, figsize=(12, 4.5))
+    colours = {52: "tab:blue", 104: "tab:orange"}
+    for weeks in sorted({r["instance"]["weeks"] for r in synthetic}):
+        group = sorted(
+            (r for r in synthetic if r["instance"]["weeks"] == weeks),
+            key=lambda r: r["instance"]["engineers"],
+        )
+        colour = colours.get(weeks, "tab:gray")
+        series: list[tuple[str, str, Callable[[Row], tuple[float | None, bool]]]] = [
+            ("fairshift, all stages", "-o", _total),
+            ("fairshift, stage 1", "--s", _stage_one),
+            ("HiGHS, stage 1", ":^", _highs),
+        ]
+        for label, style, get in series:
+            points = [(r["instance"]["engineers"], *get(r)) for r in group]
+            points = [p for p in points if p[1] is not None]
+            if not points:
+                continue
+            xs = [p[0] for p in points]
+            ys = [p[1] for p in points]
+            times.plot(
+                xs, ys, style, color=colour, label=f"{label}, {weeks} weeks", markerfacecolor="none"
+            )
+            proven = [(x, y) for x, y, ok in points if ok]
+            if proven:
+                times.plot(*zip(*proven, strict=True), style[-1], color=colour)
+        mem = [(r["instance"]["engineers"], r["fairshift"].get("peak_rss_mib")) for r in group]
+        mem = [(x, y) for x, y in mem if y]
+        if mem:
+            memory.plot(*zip(*mem, strict=True), "-o", color=colour, label=f"{weeks} weeks")
+    for engineers, seconds in ((16, 5), (100, 30), (200, 60)):
+        times.plot(engineers, seconds, "k_", markersize=18)
+    times.set(
+        xscale="log",
+        yscale="log",
+        xlabel="engineers",
+        ylabel="seconds",
+        title="Time to finish (filled: proven optimal; bars: targets at 104 weeks)",
+    )
+    memory.axhline(MEMORY_TARGET_MIB, color="k", linestyle=":", label="2 GiB target")
+    memory.set(
+        xscale="log",
+        yscale="log",
+        xlabel="engineers",
+        ylabel="MiB",
+        title="fairshift peak resident memory",
+    )
+    sizes = sorted({r["instance"]["engineers"] for r in synthetic})
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    for axis in (times, memory):
+        if sizes:
+            axis.set_xticks(sizes)
+        axis.xaxis.set_major_formatter(plain)
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.yaxis.set_major_formatter(plain)
+        axis.yaxis.set_minor_formatter(plain)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=7)
+    for axis in (times, memory):
+        axis.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _total(row: Row) -> tuple[float | None, bool]:
+    ours = row["fairshift"]
+    return (ours.get("seconds") or None), ours["status"] == "OPTIMAL"
+
+
+def _stage_one(row: Row) -> tuple[float | None, bool]:
+    first = (row["fairshift"].get("stages") or [{}])[0]
+    return first.get("seconds"), first.get("status") == "OPTIMAL"
+
+
+def _highs(row: Row) -> tuple[float | None, bool]:
+    peer = row.get("highs") or {}
+    return peer.get("seconds"), peer.get("status") == "OPTIMAL"
+
+
+def write_outputs(results: Row, out: Path) -> None:
+    """results.json, RESULTS.md (keeping notes below the marker) and scaling.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    report = out / "RESULTS.md"
+    notes = ""
+    if report.exists():
+        previous = report.read_text()
+        if NOTES_MARKER in previous:
+            notes = previous.split(NOTES_MARKER, 1)[1].lstrip("\n")
+    report.write_text(render(results, notes))
+    plot(results["instances"], out / "scaling.png")
+
+
+# -- command line ---------------------------------------------------------------------------
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--weeks", type=int, nargs="+", default=list(HORIZONS))
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="seconds for all fairshift stages of one solve (default 60; 10 with --quick)",
+    )
+    parser.add_argument(
+        "--highs-time-limit",
+        type=float,
+        default=None,
+        help="seconds for HiGHS (default: --time-limit)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 4, 8 and 16 engineers, 10 s limits"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="team generator seed")
+    parser.add_argument("--solver-seed", type=int, default=0)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="CP-SAT workers (default: fairshift's default)"
+    )
+    parser.add_argument(
+        "--determinism-up-to",
+        type=int,
+        default=16,
+        metavar="N",
+        help="solve teams of at most N engineers twice (default 16)",
+    )
+    parser.add_argument("--no-example", action="store_true", help="skip the bundled example")
+    parser.add_argument("--no-highs", action="store_true", help="skip the HiGHS peer")
+    parser.add_argument("--no-baselines", action="store_true", help="skip the baselines")
+    parser.add_argument("--out", type=Path, default=HERE, help="output folder")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="re-render RESULTS.md and the plot from results.json",
+    )
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--instance", help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--baselines", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = [4, 8, 16]
+    if args.time_limit is None:
+        args.time_limit = 10.0 if args.quick else 60.0
+    if args.highs_time_limit is None:
+        args.highs_time_limit = args.time_limit
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if args.child:
+        row = CHILDREN[args.child](Instance(**json.loads(args.instance)), args)
+        args.result.write_text(json.dumps(row))
+        return 0
+    if args.report_only:
+        results = json.loads((args.out / "results.json").read_text())
+        write_outputs(results, args.out)
+        return 0
+
+    instances = [] if args.no_example or not EXAMPLE.exists() else [Instance.example()]
+    instances += [
+        Instance.synthetic(size, weeks, args.seed)
+        for weeks in sorted(args.weeks)
+        for size in sorted(args.sizes)
+    ]
+    results: Row = {
+        "machine": machine(),
+        "settings": {
+            "command": " ".join(["python benchmarks/run.py", *(argv or sys.argv[1:])]),
+            "time_limit": args.time_limit,
+            "highs_time_limit": args.highs_time_limit,
+            "seed": args.seed,
+            "solver_seed": args.solver_seed,
+            "workers": args.workers,
+        },
+        "instances": [],
+    }
+    for instance in instances:
+        started = time.perf_counter()
+        row = measure(instance, args)
+        results["instances"].append(row)
+        ours = row["fairshift"]
+        print(
+            f"{instance.name:>8}: {ours['status']:<11} {_num(ours.get('seconds')):>7} s, "
+            f"max deviation {_num(ours.get('objective'), 3)} (bound {_num(ours.get('bound'), 3)})"
+            f", {proven_text(row)}; {time.perf_counter() - started:.0f} s with checks",
+            flush=True,
+        )
+        write_outputs(results, args.out)  # partial results survive an interrupted run
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    write_outputs(results, args.out)
+    print(f"wrote {args.out / 'RESULTS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

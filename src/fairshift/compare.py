@@ -1,0 +1,175 @@
+"""Line schedules up side by side: fairness summary, rule violations and gaps per schedule."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from .calendar import WEEKLY_ROLES, Role, expand
+from .errors import FairshiftError, InfeasibleError, NoSolutionFoundError
+from .fairness import SUMMARY_KEYS, summarize
+from .scenario import Scenario
+from .schedule import Schedule, Status
+from .validate import validate
+
+#: Columns of :func:`compare`, in order (the index holds the names given).
+COMPARE_COLUMNS = (
+    "status",
+    "proven",
+    "violations",
+    "unfilled",
+    *SUMMARY_KEYS,
+    "seconds",
+    "reason",
+)
+
+#: What :func:`compare` accepts per name: a schedule, or the error that stopped one.
+Outcome = Schedule | FairshiftError
+
+
+def unfilled_slots(scenario: Scenario, schedule: Schedule) -> int:
+    """Count the shifts of the scenario that no engineer of the scenario holds.
+
+    Counts rows with ``engineer == ""``, rows naming someone outside the team and shifts with
+    no row at all.
+    """
+    calendar = expand(scenario)
+    expected = {(role, week.start) for role in WEEKLY_ROLES for week in calendar.weeks}
+    expected |= {(Role.MONTH_END, slot.start) for slot in calendar.month_ends}
+    team = set(scenario.handles)
+    held = {(a.role, a.start) for a in schedule.assignments if a.engineer in team}
+    return len(expected - held)
+
+
+def _schedule_row(schedule: Schedule) -> dict[str, object]:
+    if schedule.status == Status.INFEASIBLE or not schedule.assignments:
+        reason = str(schedule.explanation) if schedule.explanation else "no assignments"
+        return _failed_row(schedule.status, reason, schedule.seconds)
+    scenario = schedule.scenario
+    return {
+        "status": schedule.status,
+        "proven": schedule.status == Status.OPTIMAL,
+        "violations": len(validate(scenario, schedule)),
+        "unfilled": unfilled_slots(scenario, schedule),
+        **summarize(scenario, schedule),
+        "seconds": schedule.seconds,
+        "reason": "",
+    }
+
+
+def _failed_row(status: str, reason: str, seconds: float = math.nan) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(COMPARE_COLUMNS, math.nan)
+    row.update(status=status, proven=False, seconds=seconds, reason=reason)
+    row["leximax"] = ()
+    return row
+
+
+def _error_row(error: FairshiftError) -> dict[str, object]:
+    if isinstance(error, InfeasibleError):
+        return _failed_row(Status.INFEASIBLE, str(error.explanation))
+    if isinstance(error, NoSolutionFoundError):
+        return _failed_row("UNKNOWN", str(error))
+    return _failed_row("ERROR", str(error))
+
+
+def compare(schedules: Mapping[str, Outcome]) -> pd.DataFrame:
+    """One table comparing schedules: status, proof, rule violations, gaps and fairness.
+
+    Parameters
+    ----------
+    schedules
+        ``{name: schedule}``; each is validated against and scored on its own scenario, so
+        what-if variants of one team can stand side by side. A value may also be the
+        :class:`~fairshift.FairshiftError` that stopped a plan (e.g. an
+        :class:`~fairshift.InfeasibleError`): its row gives the status and the reason, and
+        NaN for every metric.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by name, columns :data:`COMPARE_COLUMNS`: ``status``, ``proven`` (every stage
+        proven optimal), ``violations`` (hard-rule violations found by
+        :func:`fairshift.validate`), ``unfilled`` (shifts nobody holds), the summary metrics
+        of :func:`fairshift.fairness`, ``seconds`` (solve time) and ``reason`` (why there is
+        no schedule).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import fairshift as fs
+    >>> team = tuple(fs.Engineer(h, h.title(), "senior", "US") for h in ("ana", "bo", "cy"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 6), team)
+    >>> table = fs.compare({"rr": fs.round_robin(scenario), "greedy": fs.greedy(scenario)})
+    >>> table["status"].tolist(), table["unfilled"].tolist()
+    (['GIVEN', 'GIVEN'], [0, 0])
+    """
+    rows = []
+    for name, outcome in schedules.items():
+        if isinstance(outcome, Schedule):
+            rows.append(_schedule_row(outcome))
+        elif isinstance(outcome, FairshiftError):
+            rows.append(_error_row(outcome))
+        else:
+            raise TypeError(
+                f"{name!r}: expected a Schedule or a FairshiftError, got {type(outcome).__name__}"
+            )
+    table = pd.DataFrame(rows, index=pd.Index(list(schedules), name="schedule"))
+    return table.reindex(columns=list(COMPARE_COLUMNS))
+
+
+def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:
+    """Describe how row ``subject`` of a :func:`compare` table fares against ``baseline``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import fairshift as fs
+    >>> team = tuple(fs.Engineer(h, h.title(), "senior", "US") for h in ("ana", "bo", "cy"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 6), team)
+    >>> table = fs.compare({"rr": fs.round_robin(scenario), "greedy": fs.greedy(scenario)})
+    >>> print(versus(table, "greedy", "rr").splitlines()[0])
+    greedy compared with rr on the same inputs:
+    """
+    ours: dict[Hashable, Any] = table.loc[subject].to_dict()
+    theirs: dict[Hashable, Any] = table.loc[baseline].to_dict()
+    lines = [f"{subject} compared with {baseline} on the same inputs:"]
+    if ours["reason"] or theirs["reason"]:
+        for name, row in ((subject, ours), (baseline, theirs)):
+            if row["reason"]:
+                lines.append(f"  {name}: {row['status']}: {row['reason']}")
+        return "\n".join(lines)
+    rows: tuple[tuple[str, str, str], ...] = (
+        ("largest deviation (days)", "max_deviation", "{:+.2f}"),
+        ("smallest deviation (days)", "min_deviation", "{:+.2f}"),
+        ("deviation range (days)", "deviation_range", "{:.2f}"),
+        ("std of deviations (days)", "std", "{:.2f}"),
+        ("Gini (0 = even)", "gini", "{:.4f}"),
+        ("Jain's index (1 = even)", "jain", "{:.4f}"),
+        ("balance score (1 = even)", "balance", "{:.4f}"),
+        ("weekend-day spread", "weekend_days_spread", "{:.2f}"),
+        ("holiday-day spread", "holiday_days_spread", "{:.2f}"),
+        ("month-end shift spread", "month_end_shifts_spread", "{:.2f}"),
+        ("rule violations", "violations", "{:d}"),
+        ("unfilled shifts", "unfilled", "{:d}"),
+    )
+    width = max(len(label) for label, _, _ in rows)
+    lines.append(f"  {'':<{width}}  {subject:>12}  {baseline:>12}")
+    for label, key, form in rows:
+        a, b = ours[key], theirs[key]
+        if form == "{:d}":
+            a, b = int(a), int(b)
+        lines.append(f"  {label:<{width}}  {form.format(a):>12}  {form.format(b):>12}")
+    ranges = float(ours["deviation_range"]), float(theirs["deviation_range"])
+    if ranges[1] > 0:
+        change = 1 - ranges[0] / ranges[1]
+        lines.append(
+            f"  the gap between the most and the least loaded engineer is {ranges[0]:.2f} days "
+            f"instead of {ranges[1]:.2f} ({change:.0%} smaller)"
+            if change >= 0
+            else f"  the gap between the most and the least loaded engineer is {ranges[0]:.2f} "
+            f"days instead of {ranges[1]:.2f} ({-change:.0%} larger)"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,953 @@
+"""Calendar feeds (RFC 5545) that engineers subscribe to, and that stay right after a re-plan.
+
+A plan writes, into one directory:
+
+- ``<handle>.ics``: one engineer's own shifts (and handoff meetings), in their time zone;
+- ``team.ics``: every shift of everyone;
+- ``primary.ics`` and ``secondary.ics``: one feed per weekly role whose event SUMMARY is
+  exactly the holder's handle, for incident tools that import iCal schedules by username;
+- ``.state.json``: the sequence number, content digest and last change of every event, so
+  that the next plan bumps SEQUENCE and LAST-MODIFIED of the events it changes, and only those.
+
+Subscription correctness, in short: every time carries a TZID whose VTIMEZONE is generated
+here with yearly RRULEs (clients such as ical.js misread the RDATE lists other generators
+write); UIDs depend on the rotation, the slot's start in UTC and the role, never on who holds
+the shift; DTSTAMP and LAST-MODIFIED come from the inputs, never from the clock, so the same
+inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+import hashlib
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from .calendar import Role, Slot, expand, local
+from .errors import FairshiftError
+from .io import write_atomic
+from .schedule import Assignment, Schedule
+from .team import Engineer
+
+#: Product identifier written into every feed.
+PRODID = "-//fairshift//on-call calendar feeds//EN"
+#: File of the feeds shared by the whole team.
+TEAM_FEED = "team.ics"
+#: Files of the per-role feeds whose SUMMARY is the holder's handle.
+ROLE_FEEDS = {Role.PRIMARY: "primary.ics", Role.SECONDARY: "secondary.ics"}
+#: The state file kept next to the feeds.
+STATE_FILE = ".state.json"
+
+_STATE_FORMAT = 1
+_ROLE_LABEL = {Role.PRIMARY: "primary", Role.SECONDARY: "secondary", Role.MONTH_END: "month-end"}
+_ROLE_ORDER = {"primary": 0, "secondary": 1, "month_end": 2, "handoff": 3}
+_HANDOFF = "handoff"
+# Names a personal feed must not take: the shared feeds, and device names Windows reserves.
+_RESERVED = frozenset(
+    {"team", "primary", "secondary", "con", "prn", "aux", "nul"}
+    | {f"com{i}" for i in range(1, 10)}
+    | {f"lpt{i}" for i in range(1, 10)}
+)
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = tuple(_calendar.month_name)[1:]
+# Characters RFC 5545 text may not hold (C0/C1 controls) or that XML, which CalDAV wraps
+# calendar data in, cannot carry (surrogates, U+FFFE, U+FFFF).
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
+_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+class FeedError(FairshiftError, ValueError):
+    """The feeds cannot be written (for instance, the state file next to them is unreadable)."""
+
+
+# -- text and names ------------------------------------------------------------------------
+
+
+def clean_text(text: str, *, multiline: bool = False) -> str:
+    r"""Make text safe for an iCalendar TEXT value.
+
+    Control characters are removed, tabs become spaces and every kind of line break
+    becomes ``"\n"`` (or a space, for single-line values such as SUMMARY). Commas,
+    semicolons and backslashes are kept: the writer escapes them.
+
+    Parameters
+    ----------
+    text
+        Any text, e.g. an engineer's name.
+    multiline
+        Keep line breaks (DESCRIPTION) instead of turning them into spaces.
+
+    Returns
+    -------
+    str
+        The cleaned text.
+
+    Examples
+    --------
+    >>> clean_text("Zoë\x07 O'Neil;\nops")
+    "Zoë O'Neil; ops"
+    >>> clean_text("a\r\nb", multiline=True)
+    'a\nb'
+    """
+    text = _LINE_BREAKS.sub("\n", text).replace("\t", " ")
+    text = _UNSAFE.sub("", text)
+    return text if multiline else text.replace("\n", " ")
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _safe_stem(handle: str) -> str:
+    stem = re.sub(r"[^a-z0-9._-]+", "-", unicodedata.normalize("NFKC", handle).lower())
+    stem = re.sub(r"-{2,}", "-", stem).strip("._-")[:60].rstrip("._-")
+    if not stem:
+        return "engineer"
+    return f"{stem}-engineer" if stem in _RESERVED else stem
+
+
+def feed_file_names(handles: Iterable[str]) -> dict[str, str]:
+    r"""File names of the personal feeds: safe on every file system and distinct.
+
+    A handle keeps its own name (``alex`` -> ``alex.ics``) unless it would leave the
+    directory, clash with a shared feed (``team``, ``primary``, ``secondary``), a device
+    name Windows reserves, or another handle (ignoring case); then it gets a suffix.
+
+    Parameters
+    ----------
+    handles
+        Engineer handles; any text is accepted.
+
+    Returns
+    -------
+    dict
+        ``{handle: file name}``; names match ``[a-z0-9][a-z0-9._-]*\.ics``. The result
+        depends only on the set of handles, not their order.
+
+    Examples
+    --------
+    >>> feed_file_names(["alex", "team", "../etc"])
+    {'../etc': 'etc.ics', 'alex': 'alex.ics', 'team': 'team-engineer.ics'}
+    """
+    taken: set[str] = set()
+    names: dict[str, str] = {}
+    for handle in sorted(set(handles)):
+        stem = _safe_stem(handle)
+        candidate, n = stem, 1
+        while candidate.casefold() in taken or candidate in _RESERVED:
+            n += 1
+            candidate = f"{stem}-{n}"
+        taken.add(candidate.casefold())
+        names[handle] = f"{candidate}.ics"
+    return names
+
+
+# -- time zones ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _State:
+    offset: dt.timedelta
+    name: str
+    dst: bool
+
+
+@dataclass(frozen=True)
+class _Transition:
+    at: int  # POSIX seconds of the change
+    before: _State
+    after: _State
+
+    @property
+    def onset(self) -> dt.datetime:
+        """Local wall time of the change, in the offset in force before it (RFC 5545)."""
+        return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=self.at) + self.before.offset
+
+
+def _state(zone: ZoneInfo, seconds: int) -> _State:
+    moment = dt.datetime.fromtimestamp(seconds, zone)
+    offset = moment.utcoffset() or dt.timedelta(0)
+    return _State(offset, moment.tzname() or "", bool(moment.dst()))
+
+
+def _transitions(zone: ZoneInfo, first: int, last: int) -> list[_Transition]:
+    """Every change of offset, name or DST flag in ``[first, last)``, to the second."""
+    found = []
+    now, state = first, _state(zone, first)
+    while now < last:
+        step = min(now + 86_400, last)
+        if _state(zone, step) == state:
+            now = step
+            continue
+        low, high = now, step  # state(low) is the old state, state(high) is not
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _state(zone, middle) == state:
+                low = middle
+            else:
+                high = middle
+        after = _state(zone, high)
+        found.append(_Transition(high, state, after))
+        now, state = high, after
+    return found
+
+
+def _rule_candidates(day: dt.date) -> set[tuple[str, int, int]]:
+    """Yearly rules that put an onset on ``day``: n-th or last weekday, or the day of month."""
+    rules = {("day", day.day, 0)}
+    nth = (day.day - 1) // 7 + 1
+    if nth <= 4:
+        rules.add(("nth", nth, day.weekday()))
+    if day.day + 7 > _calendar.monthrange(day.year, day.month)[1]:
+        rules.add(("last", -1, day.weekday()))
+    return rules
+
+
+_RULE_PREFERENCE = {"last": 0, "nth": 1, "day": 2}
+_WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass
+class _Run:
+    """Consecutive yearly onsets that one RRULE describes."""
+
+    kind: str
+    first: _Transition
+    last: _Transition
+    rules: set[tuple[str, int, int]]
+    count: int = 1
+
+
+def _component(run: _Run, *, open_ended: bool) -> icalendar.Component:
+    part: icalendar.Component = (
+        icalendar.TimezoneDaylight() if run.kind == "DAYLIGHT" else icalendar.TimezoneStandard()
+    )
+    part.add("DTSTART", run.first.onset)
+    if run.count > 1:
+        kind, number, weekday = min(run.rules, key=lambda r: (_RULE_PREFERENCE[r[0]], r))
+        rule: dict[str, Any] = {"FREQ": "YEARLY", "BYMONTH": run.first.onset.month}
+        if kind == "day":
+            rule["BYMONTHDAY"] = number
+        else:
+            rule["BYDAY"] = f"{number}{_WEEKDAY_CODES[weekday]}"
+        if not open_ended:
+            # A day past the last onset: clients that compare UNTIL with local times
+            # (dateutil does) would otherwise drop the last onset east of UTC.
+            rule["UNTIL"] = dt.datetime.fromtimestamp(run.last.at + 86_400, dt.UTC)
+        part.add("RRULE", rule)
+    part.add("TZNAME", run.first.after.name)
+    part.add("TZOFFSETFROM", run.first.before.offset)
+    part.add("TZOFFSETTO", run.first.after.offset)
+    return part
+
+
+def vtimezone(zone: str, start: dt.datetime, end: dt.datetime) -> icalendar.Timezone:
+    """Build a VTIMEZONE for ``zone`` that is exact from ``start`` to a year after ``end``.
+
+    Offsets come from the IANA database (``zoneinfo``). Changes that recur each year on the
+    same rule (the n-th or last weekday of a month, or a fixed day) are written as one
+    sub-component with a yearly RRULE, as Google Calendar and tzurl.org do; a rule still in
+    force at the end of the range has no UNTIL. No RDATE is ever written.
+
+    Parameters
+    ----------
+    zone
+        IANA name, e.g. ``"America/Los_Angeles"``.
+    start, end
+        Aware datetimes: the span the times using this zone fall into.
+
+    Returns
+    -------
+    icalendar.Timezone
+        The VTIMEZONE component.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> first = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
+    >>> text = vtimezone("Europe/Berlin", first, first).to_ical().decode()
+    >>> "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text, "RDATE" in text
+    (True, False)
+    """
+    tz = ZoneInfo(zone)
+    low = int(dt.datetime(min(start, end).year - 1, 1, 1, tzinfo=dt.UTC).timestamp())
+    high = int(dt.datetime(max(start, end).year + 2, 1, 1, tzinfo=dt.UTC).timestamp())
+    last_year = max(start, end).year + 1
+    changes = _transitions(tz, low, high)
+    runs: list[_Run] = []
+    open_runs: dict[tuple[object, ...], _Run] = {}
+    for change in changes:
+        onset = change.onset
+        kind = "DAYLIGHT" if change.after.dst else "STANDARD"
+        key = (kind, change.before, change.after, onset.time(), onset.month)
+        rules = _rule_candidates(onset.date())
+        run = open_runs.get(key)
+        if run is not None and run.last.onset.year == onset.year - 1 and run.rules & rules:
+            run.rules &= rules
+            run.last = change
+            run.count += 1
+        else:
+            run = _Run(kind, change, change, rules)
+            open_runs[key] = run
+            runs.append(run)
+    component = icalendar.Timezone()
+    component.add("TZID", zone)
+    horizon_start = int(min(start, end).timestamp())
+    if not changes or changes[0].at > horizon_start:
+        # The offset in force before the first change (or always, in a zone without any).
+        initial = _state(tz, low)
+        anchor = _Transition(low, initial, initial)
+        component.add_component(
+            _component(
+                _Run("DAYLIGHT" if initial.dst else "STANDARD", anchor, anchor, set()),
+                open_ended=True,
+            )
+        )
+    for run in runs:
+        component.add_component(_component(run, open_ended=run.last.onset.year >= last_year))
+    return component
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Event:
+    uid: str
+    start: dt.datetime
+    end: dt.datetime
+    summary: str
+    description: str
+    role: str
+    engineer: str
+    slot: str
+    busy: bool
+
+
+@dataclass(frozen=True)
+class _Feed:
+    file: str
+    name: str
+    description: str
+    zone: str
+    events: tuple[_Event, ...]
+
+
+def _stamp_text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime(_STAMP_FORMAT)
+
+
+def _when(moment: dt.datetime, zone: str) -> str:
+    local_time = moment.astimezone(ZoneInfo(zone))
+    return (
+        f"{_DAYS[local_time.weekday()]} {local_time.day} {_MONTHS[local_time.month - 1][:3]} "
+        f"{local_time.year} {local_time:%H:%M} {local_time.tzname()}"
+    )
+
+
+def _hours(start: dt.datetime, end: dt.datetime) -> str:
+    return f"{(end - start).total_seconds() / 3600:g}"
+
+
+class _Writer:
+    """Everything the event texts need about one schedule."""
+
+    def __init__(self, schedule: Schedule) -> None:
+        self.scenario = schedule.scenario
+        self.rotation = schedule.scenario.rotation
+        self.calendar = expand(schedule.scenario)
+        self.engineers = {e.handle: e for e in schedule.scenario.engineers}
+        self.order = {e.handle: i for i, e in enumerate(schedule.scenario.engineers)}
+        self.assignments = schedule.assignments
+        name = clean_text(self.rotation.name).strip() or "on-call"
+        self.rotation_name = name
+        digest = hashlib.sha256(self.rotation.name.encode("utf-8", "replace")).hexdigest()[:8]
+        self.uid_prefix = f"{_slug(self.rotation.name) or 'rotation'}-{digest}"
+        self._descriptions: dict[Assignment, str] = {}
+
+    # -- people --
+
+    def name(self, handle: str) -> str:
+        if not handle:
+            return "unfilled"
+        engineer = self.engineers.get(handle)
+        shown = clean_text(engineer.name).strip() if engineer else ""
+        return shown or clean_text(handle).strip() or "unnamed"
+
+    def contact(self, handle: str) -> str:
+        if not handle:
+            return "unfilled"
+        engineer = self.engineers.get(handle)
+        text = f"{self.name(handle)} ({clean_text(handle)})"
+        if engineer is not None and engineer.email:
+            text += f" <{clean_text(engineer.email)}>"
+        return text
+
+    def zone(self, handle: str) -> str:
+        engineer = self.engineers.get(handle)
+        return (engineer.timezone if engineer else None) or self.rotation.timezone
+
+    # -- shifts --
+
+    def uid(self, role: str, start: dt.datetime, scope: str) -> str:
+        return f"{self.uid_prefix}-{role.replace('_', '-')}-{_stamp_text(start)}-{scope}@fairshift"
+
+    def weekly_holders(self, assignment: Assignment) -> list[Assignment]:
+        """Primary and secondary assignments of the weeks overlapping ``assignment``."""
+        return [
+            other
+            for other in self.assignments
+            if other.role is not Role.MONTH_END
+            and other.start < assignment.end
+            and assignment.start < other.end
+        ]
+
+    def on_call(self, start: dt.datetime, end: dt.datetime) -> set[str]:
+        return {a.engineer for a in self.assignments if a.start < end and start < a.end}
+
+    def senior_not_on_call(self, assignment: Assignment) -> str:
+        """Find the most senior engineer who holds no shift then and is neither away nor gone."""
+        busy = self.on_call(assignment.start, assignment.end)
+        window = Slot(assignment.slot, 0, assignment.start, assignment.end, ())
+        free: list[Engineer] = [
+            e
+            for e in self.scenario.engineers
+            if e.handle not in busy and self.calendar.blocked(e, window) is None
+        ]
+        if not free:
+            return ""
+        return min(free, key=lambda e: (-e.seniority, self.order[e.handle])).handle
+
+    def pipelines(self) -> list[str]:
+        lines = []
+        for pipeline in self.scenario.pipelines:
+            runbook, sla = clean_text(pipeline.runbook).strip(), clean_text(pipeline.sla).strip()
+            facts = ["investor-facing"] if pipeline.investor_facing else []
+            facts += [f"runbook {runbook}"] if runbook else []
+            facts += [f"SLA {sla}"] if sla else []
+            facts += [f"owner {self.name(pipeline.owner)}"] if pipeline.owner else []
+            text = f"- {clean_text(pipeline.name).strip() or 'unnamed pipeline'}"
+            lines.append(f"{text}: {'; '.join(facts)}" if facts else text)
+        return ["Pipelines covered:", *lines] if lines else []
+
+    def description(self, assignment: Assignment) -> str:
+        if assignment not in self._descriptions:
+            self._descriptions[assignment] = self._describe(assignment)
+        return self._descriptions[assignment]
+
+    def _describe(self, assignment: Assignment) -> str:
+        holder = assignment.engineer
+        role = _ROLE_LABEL[assignment.role]
+        zone = self.zone(holder)
+        who = self.contact(holder) if holder else "Nobody (unfilled)"
+        if assignment.role is Role.MONTH_END:
+            lines = [
+                f"{who} holds the month-end shift of {self.rotation_name} ({assignment.slot})."
+            ]
+        else:
+            lines = [f"{who} is {role} on call for {self.rotation_name} ({assignment.slot})."]
+        lines.append(
+            f"Period: {_when(assignment.start, zone)} to {_when(assignment.end, zone)} "
+            f"({zone}), {_hours(assignment.start, assignment.end)} hours."
+        )
+        weekly = self.weekly_holders(assignment)
+        steps: list[str] = []
+        if assignment.role is Role.MONTH_END:
+            month = assignment.start.astimezone(ZoneInfo(self.rotation.timezone))
+            investor = [
+                clean_text(p.name).strip() or "unnamed pipeline"
+                for p in self.scenario.pipelines
+                if p.investor_facing
+            ]
+            due = f"Investor reporting is due: the close of {_MONTHS[month.month - 1]} {month.year}"
+            lines.append(
+                f"{due} feeds the investor-facing pipelines {', '.join(investor)}."
+                if investor
+                else f"{due}."
+            )
+            for week in sorted({a.slot for a in weekly}):
+                pair = {a.role: a.engineer for a in weekly if a.slot == week}
+                primary = self.contact(pair.get(Role.PRIMARY, ""))
+                secondary = self.contact(pair.get(Role.SECONDARY, ""))
+                lines.append(f"Weekly on call in {week}: primary {primary}, secondary {secondary}.")
+            steps.append(f"month-end {self.contact(holder)}")
+        else:
+            partner_role = Role.SECONDARY if assignment.role is Role.PRIMARY else Role.PRIMARY
+            partner = next(
+                (
+                    a.engineer
+                    for a in weekly
+                    if a.slot == assignment.slot and a.role is partner_role
+                ),
+                "",
+            )
+            lines.append(f"{_ROLE_LABEL[partner_role].capitalize()}: {self.contact(partner)}.")
+        for weekly_role in (Role.PRIMARY, Role.SECONDARY):
+            holders = sorted({a.engineer for a in weekly if a.role is weekly_role and a.engineer})
+            if holders:
+                names = " / ".join(self.contact(h) for h in holders)
+                steps.append(f"{_ROLE_LABEL[weekly_role]} {names}")
+        senior = self.senior_not_on_call(assignment)
+        if senior:
+            steps.append(f"{self.contact(senior)}, the most senior engineer not on call")
+        escalation = "; ".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
+        lines.append(f"Escalation: {escalation}.")
+        lines += self.pipelines()
+        return "\n".join(lines)
+
+    def shift(self, assignment: Assignment, scope: str, zone: str, summary: str) -> _Event:
+        tz = ZoneInfo(zone)
+        return _Event(
+            uid=self.uid(assignment.role.value, assignment.start, scope),
+            start=assignment.start.astimezone(tz),
+            end=assignment.end.astimezone(tz),
+            summary=summary,
+            description=self.description(assignment),
+            role=assignment.role.value,
+            engineer=assignment.engineer,
+            slot=assignment.slot,
+            busy=False,
+        )
+
+    def handoffs(self) -> list[tuple[Assignment, Assignment]]:
+        """(outgoing, incoming) primary at each weekly handoff where the primary changes."""
+        primaries = sorted(
+            (a for a in self.assignments if a.role is Role.PRIMARY), key=lambda a: a.start
+        )
+        return [
+            (before, after)
+            for before, after in itertools.pairwise(primaries)
+            if before.end == after.start
+            and before.engineer
+            and after.engineer
+            and before.engineer != after.engineer
+        ]
+
+    def handoff(self, outgoing: Assignment, incoming: Assignment, scope: str, zone: str) -> _Event:
+        tz = ZoneInfo(zone)
+        start = incoming.start.astimezone(tz)
+        minutes = self.scenario.calendar.handoff_meeting_minutes
+        old, new = self.name(outgoing.engineer), self.name(incoming.engineer)
+        description = "\n".join(
+            [
+                f"Weekly handoff of {self.rotation_name}: {self.contact(outgoing.engineer)} "
+                f"hands primary on-call over to {self.contact(incoming.engineer)}.",
+                f"When: {_when(start, zone)} ({zone}), {minutes} minutes.",
+                "Go through open incidents, pipeline health and what is due this week.",
+            ]
+        )
+        return _Event(
+            uid=self.uid(_HANDOFF, start, scope),
+            start=start,
+            end=start + dt.timedelta(minutes=minutes),
+            summary=f"Handoff: {old} → {new}",
+            description=description,
+            role=_HANDOFF,
+            engineer=incoming.engineer,
+            slot=incoming.slot,
+            busy=True,
+        )
+
+    def feeds(self) -> list[_Feed]:
+        rotation_zone = self.rotation.timezone
+        meetings = self.handoffs() if self.scenario.calendar.handoff_meeting else []
+        feeds: list[_Feed] = []
+        files = feed_file_names(self.engineers)
+        for engineer in self.scenario.engineers:
+            zone = self.zone(engineer.handle)
+            label = f"{self.rotation_name}: {self.name(engineer.handle)}"
+            events = [
+                self.shift(a, "own", zone, f"On call: {_ROLE_LABEL[a.role]} — {self.rotation_name}")
+                for a in self.assignments
+                if a.engineer == engineer.handle
+            ]
+            events += [
+                self.handoff(old, new, "own", zone)
+                for old, new in meetings
+                if engineer.handle in (old.engineer, new.engineer)
+            ]
+            feeds.append(
+                _Feed(
+                    files[engineer.handle],
+                    label,
+                    f"On-call shifts of {self.name(engineer.handle)} in {self.rotation_name}.",
+                    zone,
+                    _sorted(events),
+                )
+            )
+        team = [
+            self.shift(
+                a,
+                "team",
+                rotation_zone,
+                f"{_ROLE_LABEL[a.role].capitalize()}: {self.name(a.engineer)}",
+            )
+            for a in self.assignments
+        ]
+        team += [self.handoff(old, new, "team", rotation_zone) for old, new in meetings]
+        feeds.append(
+            _Feed(
+                TEAM_FEED,
+                self.rotation_name,
+                f"Every on-call shift of {self.rotation_name}.",
+                rotation_zone,
+                _sorted(team),
+            )
+        )
+        for role, file in ROLE_FEEDS.items():
+            events = [
+                self.shift(a, "role", rotation_zone, clean_text(a.engineer))
+                for a in self.assignments
+                if a.role is role and a.engineer
+            ]
+            feeds.append(
+                _Feed(
+                    file,
+                    f"{self.rotation_name}: {_ROLE_LABEL[role]}",
+                    f"{_ROLE_LABEL[role].capitalize()} on-call of {self.rotation_name}; "
+                    "each event's title is the holder's handle.",
+                    rotation_zone,
+                    _sorted(events),
+                )
+            )
+        return feeds
+
+
+def _sorted(events: Iterable[_Event]) -> tuple[_Event, ...]:
+    return tuple(sorted(events, key=lambda e: (e.start, _ROLE_ORDER[e.role], e.uid)))
+
+
+# -- state ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mark:
+    sequence: int
+    digest: str
+    modified: str
+    present: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sequence": self.sequence,
+            "digest": self.digest,
+            "modified": self.modified,
+            "present": self.present,
+        }
+
+
+def _parse_stamp(text: object, where: str) -> dt.datetime:
+    try:
+        return dt.datetime.strptime(str(text), _STAMP_FORMAT).replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise FeedError(
+            f"{where}: {text!r} is not a UTC time such as 20270104T170000Z; delete the state "
+            "file to start the feeds afresh"
+        ) from None
+
+
+def _read_state(
+    data: Mapping[str, Any], where: str
+) -> tuple[dt.datetime | None, dict[str, str], dict[str, dict[str, _Mark]]]:
+    bad = FeedError(
+        f"{where} is not a fairshift feed state; delete it to start the feeds afresh "
+        "(subscribers may then miss updates to events that do not change time)"
+    )
+    if not isinstance(data, Mapping) or data.get("format") != _STATE_FORMAT:
+        raise bad
+    try:
+        stamp = _parse_stamp(data["stamp"], where) if data.get("stamp") else None
+        feeds = {str(k): str(v) for k, v in data.get("feeds", {}).items()}
+        events = {
+            str(file): {
+                str(uid): _Mark(
+                    int(mark["sequence"]),
+                    str(mark["digest"]),
+                    str(mark["modified"]),
+                    bool(mark.get("present", True)),
+                )
+                for uid, mark in marks.items()
+            }
+            for file, marks in data.get("events", {}).items()
+        }
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise bad from None
+    for marks in events.values():
+        for mark in marks.values():
+            _parse_stamp(mark.modified, where)
+    return stamp, feeds, events
+
+
+def read_state(directory: str | Path) -> dict[str, Any] | None:
+    """Read the state kept next to earlier feeds, or ``None`` when there is none.
+
+    Parameters
+    ----------
+    directory
+        The directory of the earlier feeds.
+
+    Raises
+    ------
+    FeedError
+        If the state file exists but cannot be read.
+    """
+    path = Path(directory) / STATE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise FeedError(f"cannot read {path} ({error})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise FeedError(
+            f"{path} is not a fairshift feed state; delete it to start the feeds afresh"
+        ) from None
+    _read_state(data, str(path))
+    return dict(data)
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def _vevent(event: _Event, mark: _Mark | None) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("UID", event.uid)
+    if mark is not None:
+        stamp = _parse_stamp(mark.modified, "state")
+        vevent.add("DTSTAMP", stamp)
+        vevent.add("LAST-MODIFIED", stamp)
+        vevent.add("SEQUENCE", mark.sequence)
+    vevent.add("DTSTART", event.start)
+    vevent.add("DTEND", event.end)
+    vevent.add("SUMMARY", clean_text(event.summary))
+    vevent.add("DESCRIPTION", clean_text(event.description, multiline=True))
+    vevent.add("CATEGORIES", [event.role.replace("_", "-")])
+    vevent.add("TRANSP", "OPAQUE" if event.busy else "TRANSPARENT")
+    vevent.add("STATUS", "CONFIRMED")
+    vevent.add("X-FAIRSHIFT-ROLE", icalendar.vText(event.role))
+    vevent.add("X-FAIRSHIFT-ENGINEER", icalendar.vText(clean_text(event.engineer)))
+    vevent.add("X-FAIRSHIFT-SLOT", icalendar.vText(clean_text(event.slot)))
+    return vevent
+
+
+def _digest(event: _Event) -> str:
+    return hashlib.sha256(_vevent(event, None).to_ical()).hexdigest()[:20]
+
+
+def _horizon(schedule: Schedule, events: Iterable[_Event]) -> tuple[dt.datetime, dt.datetime]:
+    rotation = schedule.scenario.rotation
+    first = local(rotation.start, rotation.handoff, rotation.timezone)
+    last = local(rotation.end_date, rotation.handoff, rotation.timezone)
+    for event in events:
+        first, last = min(first, event.start), max(last, event.end)
+    return first, last
+
+
+def _render(
+    feed: _Feed,
+    marks: Mapping[str, _Mark],
+    zones: Mapping[str, icalendar.Timezone],
+    refresh: dt.timedelta,
+) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    cal.add("CALSCALE", "GREGORIAN")
+    cal.add("METHOD", "PUBLISH")
+    # Explicit vText: icalendar escapes commas and semicolons only in properties it knows.
+    cal.add("NAME", icalendar.vText(clean_text(feed.name)))
+    cal.add("X-WR-CALNAME", icalendar.vText(clean_text(feed.name)))
+    cal.add("X-WR-CALDESC", icalendar.vText(clean_text(feed.description)))
+    cal.add("X-WR-TIMEZONE", feed.zone)
+    cal.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", f"PT{int(refresh.total_seconds()) // 3600}H")
+    for zone in sorted({feed.zone} | {str(e.start.tzinfo) for e in feed.events}):
+        cal.add_component(zones[zone])
+    for event in feed.events:
+        cal.add_component(_vevent(event, marks[event.uid]))
+    data: bytes = cal.to_ical()
+    return data
+
+
+def render_feeds(
+    schedule: Schedule,
+    *,
+    state: Mapping[str, Any] | None = None,
+    stamp: dt.datetime | None = None,
+) -> dict[str, bytes]:
+    """Render every feed of a schedule, plus the state for the next re-plan.
+
+    Parameters
+    ----------
+    schedule
+        The plan.
+    state
+        The state written with the previous feeds (see :func:`read_state`); ``None`` for a
+        first plan.
+    stamp
+        Time to record as LAST-MODIFIED for events that changed. By default it is derived
+        from the inputs (the rotation's first handoff, or one second after the previous
+        change), so that the same inputs always give the same bytes.
+
+    Returns
+    -------
+    dict
+        ``{file name: content}``, including :data:`STATE_FILE`.
+
+    Raises
+    ------
+    FeedError
+        If ``state`` is not a fairshift feed state.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import fairshift as fs
+    >>> team = (fs.Engineer("ana", "Ana", "senior", "US"), fs.Engineer("bo", "Bo", "mid", "US"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 1), team)
+    >>> week = fs.expand(scenario).weeks[0]
+    >>> schedule = fs.Schedule(scenario, (
+    ...     fs.Assignment(week.id, fs.Role.PRIMARY, week.start, week.end, "ana"),
+    ...     fs.Assignment(week.id, fs.Role.SECONDARY, week.start, week.end, "bo")))
+    >>> files = render_feeds(schedule)
+    >>> sorted(files)
+    ['.state.json', 'ana.ics', 'bo.ics', 'primary.ics', 'secondary.ics', 'team.ics']
+    >>> b"SUMMARY:ana" in files["primary.ics"], files == render_feeds(schedule)
+    (True, True)
+    """
+    writer = _Writer(schedule)
+    feeds = writer.feeds()
+    previous_stamp, previous_feeds, previous = _read_state(
+        state or {"format": _STATE_FORMAT}, "the feed state"
+    )
+    # A feed that a previous plan wrote (say, of an engineer who left the team) stays, empty,
+    # so its subscribers see the shifts go instead of keeping stale ones.
+    produced = {feed.file for feed in feeds}
+    for file, name in sorted(previous_feeds.items()):
+        if file not in produced:
+            feeds.append(_Feed(file, name, name, schedule.scenario.rotation.timezone, ()))
+    digests = {feed.file: {e.uid: _digest(e) for e in feed.events} for feed in feeds}
+    changed = any(
+        previous.get(file, {}).get(uid) is None
+        or previous[file][uid].digest != digest
+        or not previous[file][uid].present
+        for file, events in digests.items()
+        for uid, digest in events.items()
+    )
+    first, last = _horizon(schedule, (e for feed in feeds for e in feed.events))
+    now = stamp if stamp is not None else first
+    if previous_stamp is not None:
+        now = max(now, previous_stamp + dt.timedelta(seconds=1)) if changed else previous_stamp
+    now_text = _stamp_text(now)
+    highest: dict[str, int] = {}
+    for kept in previous.values():
+        for uid, seen in kept.items():
+            highest[uid] = max(highest.get(uid, -1), seen.sequence)
+    marks_out: dict[str, dict[str, _Mark]] = {}
+    for feed in feeds:
+        old = previous.get(feed.file, {})
+        new: dict[str, _Mark] = {}
+        for uid, digest in digests[feed.file].items():
+            mark = old.get(uid)
+            if mark is not None and mark.present and mark.digest == digest:
+                new[uid] = mark
+            else:
+                new[uid] = _Mark(highest.get(uid, -1) + 1, digest, now_text)
+        for uid, gone in old.items():
+            if uid not in new:
+                new[uid] = _Mark(gone.sequence, gone.digest, gone.modified, present=False)
+        marks_out[feed.file] = new
+    zones = {
+        zone: vtimezone(zone, first, last)
+        for zone in sorted(
+            {f.zone for f in feeds} | {str(e.start.tzinfo) for f in feeds for e in f.events}
+        )
+    }
+    refresh = dt.timedelta(hours=schedule.scenario.calendar.refresh_hours)
+    files = {feed.file: _render(feed, marks_out[feed.file], zones, refresh) for feed in feeds}
+    state_out = {
+        "format": _STATE_FORMAT,
+        "stamp": now_text,
+        "feeds": {feed.file: clean_text(feed.name) for feed in feeds},
+        "events": {
+            file: {uid: mark.to_json() for uid, mark in sorted(marks.items())}
+            for file, marks in sorted(marks_out.items())
+        },
+    }
+    files[STATE_FILE] = (
+        json.dumps(state_out, sort_keys=True, separators=(",", ":")) + "\n"
+    ).encode("utf-8")
+    return files
+
+
+def write_feeds(
+    schedule: Schedule,
+    directory: str | Path,
+    *,
+    previous: str | Path | None = None,
+    stamp: dt.datetime | None = None,
+) -> list[Path]:
+    """Write the calendar feeds of a schedule into ``directory``, each file atomically.
+
+    Parameters
+    ----------
+    schedule
+        The plan.
+    directory
+        Where to write ``<handle>.ics``, ``team.ics``, ``primary.ics``, ``secondary.ics`` and
+        the state file; created if needed.
+    previous
+        Directory of the feeds this plan replaces, whose state decides which events changed;
+        defaults to ``directory`` itself.
+    stamp
+        See :func:`render_feeds`.
+
+    Returns
+    -------
+    list of Path
+        The feeds written, in file-name order (the state file is not listed).
+
+    Raises
+    ------
+    FeedError
+        If the earlier state cannot be read.
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile
+    >>> import fairshift as fs
+    >>> team = (fs.Engineer("ana", "Ana", "senior", "US"), fs.Engineer("bo", "Bo", "mid", "US"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 2), team)
+    >>> weeks = fs.expand(scenario).weeks
+    >>> schedule = fs.Schedule(scenario, tuple(
+    ...     fs.Assignment(w.id, role, w.start, w.end, who)
+    ...     for w, pair in zip(weeks, [("ana", "bo"), ("bo", "ana")])
+    ...     for role, who in zip((fs.Role.PRIMARY, fs.Role.SECONDARY), pair)))
+    >>> [p.name for p in write_feeds(schedule, tempfile.mkdtemp())]
+    ['ana.ics', 'bo.ics', 'primary.ics', 'secondary.ics', 'team.ics']
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise FeedError(f"{target} is a file; give a directory for the calendar feeds")
+    state = read_state(target if previous is None else Path(previous))
+    files = render_feeds(schedule, state=state, stamp=stamp)
+    written = []
+    for name, content in sorted(files.items()):
+        write_atomic(target / name, content)
+        if name != STATE_FILE:
+            written.append(target / name)
+    return written

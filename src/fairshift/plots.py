@@ -1,0 +1,239 @@
+"""Pictures of a schedule: burden against fair share, a calendar heatmap, cumulative burden.
+
+Each function returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas, without
+touching ``matplotlib.pyplot`` (no global figure, nothing to close); save it with
+``figure.savefig("burden.png")`` or show it in a notebook. matplotlib is the optional
+``plot`` extra (``pip install 'fairshift[plot]'``); it is imported only when a picture is drawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .calendar import Role, expand
+from .fairness import cumulative_burden, per_engineer, week_number
+from .scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .schedule import Schedule
+
+#: Cell codes of the calendar heatmap and their colours, in legend order.
+CALENDAR_CODES = {
+    "off call": (0, "#f4f4f4"),
+    "unavailable": (1, "#bdbdbd"),
+    "secondary": (2, "#9ecae1"),
+    "primary": (3, "#08519c"),
+}
+MONTH_END_LABEL = "month-end shift"
+HOLIDAY_LABEL = "own public holiday"
+
+
+def _figure(width: float, height: float) -> Figure:
+    """Make a figure on its own Agg canvas; say how to install matplotlib when it is missing."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(
+            "fairshift's pictures need matplotlib, the optional 'plot' extra; install it with "
+            "pip install 'fairshift[plot]'"
+        ) from None
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _title(scenario: Scenario, schedule: Schedule, what: str) -> str:
+    label = f" ({schedule.label})" if schedule.label else ""
+    return f"{scenario.rotation.name}{label}: {what}"
+
+
+def plot_burden(scenario: Scenario, schedule: Schedule) -> Figure:
+    """Bar per engineer of their burden, fair share marked, deviation written on each bar.
+
+    The deviation (burden - fair share + history) is in days; with history carried over it
+    differs from the gap between bar and mark by that history.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import fairshift as fs
+    >>> team = tuple(fs.Engineer(h, h.title(), "senior", "US") for h in ("ana", "bo", "cy"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 4), team)
+    >>> figure = fs.plot_burden(scenario, fs.round_robin(scenario))
+    >>> len(figure.axes[0].patches)
+    3
+    """
+    table = per_engineer(scenario, schedule)
+    figure = _figure(max(5.0, 1.2 * len(table) + 2), 4.5)
+    ax = figure.add_subplot()
+    positions = list(range(len(table)))
+    bars = ax.bar(positions, table["burden"].tolist(), color="#6baed6", label="burden")
+    ax.hlines(
+        table["fair_share"].tolist(),
+        [x - 0.4 for x in positions],
+        [x + 0.4 for x in positions],
+        colors="black",
+        linewidth=2,
+        label="fair share",
+    )
+    ax.bar_label(bars, labels=[f"{d:+.2f}" for d in table["deviation"]], padding=3)
+    ax.set_xticks(positions, table["name"].tolist())
+    ax.set_xlabel("engineer")
+    ax.set_ylabel("burden (days)")
+    history = " (history included)" if table["history"].any() else ""
+    ax.set_title(_title(scenario, schedule, f"burden against fair share, deviation{history}"))
+    ax.margins(y=0.12)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return figure
+
+
+def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
+    """Heatmap of weeks x engineers coloured by weekly role, with month-end and holidays marked.
+
+    Cells are ``primary``, ``secondary``, ``unavailable`` (leave or employment) or
+    ``off call``; a diamond marks each month-end shift at its window, a star each of the
+    engineer's own public holidays.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import fairshift as fs
+    >>> team = tuple(fs.Engineer(h, h.title(), "senior", "US") for h in ("ana", "bo", "cy"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 4), team)
+    >>> fs.plot_calendar(scenario, fs.round_robin(scenario)).axes[0].images[0].get_array().shape
+    (3, 4)
+    """
+    calendar = expand(scenario)
+    handles = scenario.handles
+    n_weeks = len(calendar.weeks)
+    codes = {name: code for name, (code, _) in CALENDAR_CODES.items()}
+    grid = [[codes["off call"]] * n_weeks for _ in handles]
+    for row, engineer in enumerate(scenario.engineers):
+        for week in calendar.weeks:
+            if calendar.blocked(engineer, week) is not None:
+                grid[row][week.index] = codes["unavailable"]
+    rows = {handle: i for i, handle in enumerate(handles)}
+    month_end_points: list[tuple[float, int]] = []
+    horizon = calendar.weeks[0].start
+    for a in schedule.assignments:
+        if a.engineer not in rows:
+            continue
+        if a.role is Role.MONTH_END:
+            middle = a.start + (a.end - a.start) / 2
+            month_end_points.append((_weeks_since(horizon, middle) - 0.5, rows[a.engineer]))
+            continue
+        column = week_number(scenario, a.start)
+        if 0 <= column < n_weeks:
+            code = codes["primary"] if a.role is Role.PRIMARY else codes["secondary"]
+            grid[rows[a.engineer]][column] = max(grid[rows[a.engineer]][column], code)
+    holiday_points = [
+        (_weeks_since(horizon, _noon(day, week.start)) - 0.5, rows[handle])
+        for handle in handles
+        for week in calendar.weeks
+        for day in week.dates
+        if day in calendar.holidays[handle]
+    ]
+
+    figure = _figure(max(6.0, 0.18 * n_weeks + 3), 1.0 + 0.45 * len(handles) + 1.2)
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    ax = figure.add_subplot()
+    colours = ListedColormap([colour for _, colour in CALENDAR_CODES.values()])
+    ax.imshow(
+        grid,
+        cmap=colours,
+        vmin=-0.5,
+        vmax=len(CALENDAR_CODES) - 0.5,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    marks = []
+    if month_end_points:
+        xs, ys = zip(*month_end_points, strict=True)
+        marks.append(
+            ax.scatter(
+                xs,
+                ys,
+                marker="D",
+                s=30,
+                c="#d94801",
+                edgecolors="white",
+                zorder=3,
+                label=MONTH_END_LABEL,
+            )
+        )
+    if holiday_points:
+        xs, ys = zip(*holiday_points, strict=True)
+        marks.append(
+            ax.scatter(
+                xs,
+                ys,
+                marker="*",
+                s=45,
+                c="#ffd92f",
+                edgecolors="black",
+                linewidths=0.5,
+                zorder=4,
+                label=HOLIDAY_LABEL,
+            )
+        )
+    step = max(1, n_weeks // 13)
+    ticks = list(range(0, n_weeks, step))
+    ax.set_xticks(
+        ticks, [calendar.weeks[k].start.strftime("%b %d") for k in ticks], rotation=45, ha="right"
+    )
+    ax.set_yticks(list(range(len(handles))), [e.name for e in scenario.engineers])
+    ax.set_xlabel(f"week starting ({scenario.rotation.timezone})")
+    ax.set_ylabel("engineer")
+    ax.set_title(_title(scenario, schedule, "who is on call each week"))
+    legend = [
+        Patch(facecolor=colour, edgecolor="#666666", label=name)
+        for name, (_, colour) in CALENDAR_CODES.items()
+    ]
+    ax.legend(
+        handles=[*legend, *marks], loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+    )
+    return figure
+
+
+def plot_cumulative(scenario: Scenario, schedule: Schedule) -> Figure:
+    """One line per engineer: burden accumulated at each weekly handoff over the horizon.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import fairshift as fs
+    >>> team = tuple(fs.Engineer(h, h.title(), "senior", "US") for h in ("ana", "bo", "cy"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 4), team)
+    >>> len(fs.plot_cumulative(scenario, fs.round_robin(scenario)).axes[0].lines)
+    3
+    """
+    table = cumulative_burden(scenario, schedule)
+    figure = _figure(8.0, 4.5)
+    ax = figure.add_subplot()
+    dates = np.array([day.isoformat() for day in table.index], dtype="datetime64[D]")
+    for engineer in scenario.engineers:
+        ax.plot(dates, table[engineer.handle].tolist(), drawstyle="steps-post", label=engineer.name)
+    ax.set_xlabel("handoff date")
+    ax.set_ylabel("cumulative burden (days)")
+    ax.set_title(_title(scenario, schedule, "burden over the horizon"))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    figure.autofmt_xdate()
+    return figure
+
+
+def _weeks_since(origin: dt.datetime, moment: dt.datetime) -> float:
+    return (moment - origin).total_seconds() / (7 * 24 * 3600)
+
+
+def _noon(day: dt.date, like: dt.datetime) -> dt.datetime:
+    """Noon of ``day`` in the zone of ``like``: the instant at which a date is covered."""
+    return dt.datetime.combine(day, dt.time(12), tzinfo=like.tzinfo)

@@ -1,0 +1,350 @@
+"""Re-plan with minimal change: keep the past and the frozen weeks, re-optimise the rest.
+
+People plan their lives around a published rota, so a re-plan keeps every slot that has
+started, plus the next ``freeze_weeks`` weeks, exactly as they were. The remaining slots are
+re-optimised with the usual lexicographic fairness stages, and a final stage then minimises
+the number of assignments that differ from the previous schedule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from .calendar import Role, ShiftCalendar
+from .errors import FairshiftError, InfeasibleError
+from .scenario import Scenario
+from .schedule import Schedule, Stage, Status
+from .solve import BuiltModel, SolverOptions, build_model, optimise
+from .validate import validate
+
+#: Columns of :attr:`Replan.diff`.
+DIFF_COLUMNS = ("slot", "role", "start", "before", "after")
+
+
+@dataclass(frozen=True)
+class Replan:
+    """A re-planned schedule and what changed.
+
+    Attributes
+    ----------
+    schedule
+        The new schedule (valid for the new scenario).
+    previous
+        The schedule it replaces.
+    frozen
+        Ids of the slots kept exactly as they were (past and frozen weeks).
+    diff
+        One row per changed assignment: ``slot, role, start, before, after`` (handles).
+    """
+
+    schedule: Schedule
+    previous: Schedule
+    frozen: tuple[str, ...]
+    diff: pd.DataFrame
+
+    @property
+    def changed(self) -> int:
+        """Number of assignments (slot and role) whose holder changed."""
+        return len(self.diff)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The changed assignments (same as :attr:`diff`)."""
+        return self.diff.copy()
+
+    def by_engineer(self) -> pd.DataFrame:
+        """Per engineer, the slots gained and lost: ``engineer, gained, lost``."""
+        rows = []
+        for handle in self.schedule.scenario.handles:
+            gained = [f"{s} {r}" for s, r, a in self._moves() if a == handle]
+            lost = [f"{s} {r}" for s, r, b in self._moves(before=True) if b == handle]
+            if gained or lost:
+                rows.append((handle, ", ".join(gained), ", ".join(lost)))
+        return pd.DataFrame(rows, columns=["engineer", "gained", "lost"])
+
+    def _moves(self, *, before: bool = False) -> list[tuple[str, str, str]]:
+        column = "before" if before else "after"
+        return [
+            (str(row.slot), str(row.role), str(getattr(row, column)))
+            for row in self.diff.itertuples(index=False)
+        ]
+
+    def __str__(self) -> str:
+        head = f"{self.changed} assignment(s) changed; {len(self.frozen)} slot(s) frozen"
+        if not self.changed:
+            return head
+        return f"{head}\n{self.diff.to_string(index=False)}"
+
+
+def frozen_slots(
+    calendar: ShiftCalendar, today: dt.date, freeze_weeks: int
+) -> tuple[set[str], dt.datetime]:
+    """Ids of the slots that may not change, and the instant the free part starts.
+
+    Weeks that started before ``today`` (midnight in the rotation's zone) are history; the
+    next ``freeze_weeks`` weeks are frozen; a month-end window is frozen when it starts before
+    the first free week.
+    """
+    slots, month_ends = calendar.weeks, calendar.month_ends
+    zone = ZoneInfo(calendar.scenario.rotation.timezone)
+    midnight = dt.datetime.combine(today, dt.time(0), tzinfo=zone)
+    started = [week for week in slots if week.start < midnight]
+    cut = len(started) + freeze_weeks
+    # With every week frozen, every month-end window is frozen too.
+    horizon = slots[cut].start if cut < len(slots) else dt.datetime.max.replace(tzinfo=dt.UTC)
+    ids = {week.id for week in slots[:cut]}
+    ids |= {slot.id for slot in month_ends if slot.start < horizon}
+    return ids, horizon
+
+
+def replan(
+    scenario: Scenario,
+    previous: Schedule,
+    *,
+    today: dt.date | str,
+    freeze_weeks: int = 1,
+    slack: float = 0.0,
+    time_limit: float = 60.0,
+    seed: int = 0,
+) -> Replan:
+    """Re-plan after a change of inputs, keeping the past and the frozen weeks as they were.
+
+    Parameters
+    ----------
+    scenario
+        The changed scenario (e.g. with new leave); same rotation as ``previous``.
+    previous
+        The schedule people have been working from.
+    today
+        Slots that started before this date, and the next ``freeze_weeks`` weekly slots (with
+        the month-end windows starting before the end of that span), keep their holder.
+    freeze_weeks
+        Weeks after ``today`` that stay exactly as they were.
+    slack
+        Days by which the largest deviation may exceed its best value (given the frozen
+        slots) in exchange for fewer changes; ``0`` keeps fairness optimal.
+    time_limit
+        Seconds for all stages together.
+    seed
+        Random seed.
+
+    Returns
+    -------
+    Replan
+        The new schedule and the diff against ``previous``. The largest deviation is
+        minimised first (``best_max_deviation``) and then held within ``slack`` of it; the
+        number of changed assignments is minimised next (``changes``); the fairness stages
+        of :func:`fairshift.solve` then break the remaining ties among the minimal-change
+        schedules. The schedule's stages list the re-plan's own largest deviation first,
+        then ``best_max_deviation``, ``changes`` and the other fairness stages.
+
+    Raises
+    ------
+    FairshiftError
+        When a frozen assignment now breaks a hard rule (e.g. new leave inside the frozen
+        weeks), naming the slot and the rule, or when ``previous`` leaves a frozen slot
+        unfilled.
+
+    Examples
+    --------
+    >>> import fairshift as fs
+    >>> s = fs.Scenario.from_toml("examples/pacific-infra.toml")  # doctest: +SKIP
+    >>> plan = fs.solve(s)  # doctest: +SKIP
+    >>> r = fs.replan(s.with_leave("lisa", "2027-06-07", "2027-06-20"), plan,
+    ...               today="2027-03-01")  # doctest: +SKIP
+    >>> r.diff  # doctest: +SKIP
+    """
+    if isinstance(today, str):
+        today = dt.date.fromisoformat(today)
+    if slack < 0:
+        raise FairshiftError(f"slack {slack!r} must be 0 or more days")
+    if isinstance(freeze_weeks, bool) or not isinstance(freeze_weeks, int) or freeze_weeks < 0:
+        raise FairshiftError(f"freeze_weeks {freeze_weeks!r} must be a whole number >= 0")
+    built = build_model(scenario)
+    calendar = built.calendar
+    frozen, _ = frozen_slots(calendar, today, freeze_weeks)
+    before = {(a.role, a.slot): a.engineer for a in previous.assignments}
+
+    # A frozen assignment that breaks a hard rule of the new scenario cannot be kept.
+    for violation in validate(scenario, previous):
+        if violation.slot in frozen and violation.rule != "coverage":
+            raise FairshiftError(
+                f"frozen slot {violation.slot}: {violation.engineer} {violation.message} "
+                f"(rule {violation.rule_name}); move today earlier, freeze fewer weeks, or "
+                "agree a swap first"
+            )
+    for role in Role:
+        for slot in built.vars.slots_of(role):
+            if slot.id not in frozen:
+                continue
+            holder = before.get((role, slot.id), "")
+            if holder not in scenario.handles:
+                raise FairshiftError(
+                    f"frozen slot {slot.id}: the previous {role.value} holder "
+                    f"{holder or '(nobody)'!r} is not an engineer of this scenario"
+                )
+            built.model.add(built.vars.holds(holder, role, slot) == 1)
+
+    kept = [
+        var
+        for handle, role, slot, var in built.vars.items()
+        if slot.id not in frozen and before.get((role, slot.id)) == handle
+    ]
+    free = sum(1 for role in Role for slot in built.vars.slots_of(role) if slot.id not in frozen)
+
+    def changes() -> cp_model.LinearExprT:
+        # Each free slot either keeps its previous holder or counts as one change.
+        return free - sum(kept)
+
+    hint = {(a.engineer, a.role.value, a.slot): 1 for a in previous.assignments}
+    deadline = time.perf_counter() + time_limit
+    objective = built.objective
+    assert objective is not None
+    own_stages: list[Stage] = []
+    if objective.deviation:
+        # Stage 1: the largest deviation, as good as the frozen slots allow (plus slack).
+        largest = objective.largest_deviation()
+        stage, best = _minimise(
+            built, largest, hint, deadline, seed, "best_max_deviation", share=0.4
+        )
+        stage = replace(
+            stage,
+            description="smallest largest deviation the frozen slots allow",
+            value=objective.to_units(stage.value or 0),
+            bound=objective.to_units(stage.bound or 0),
+        )
+        own_stages.append(stage)
+        limit = best + math.floor(slack * objective.team_availability * objective.scale)
+        built.model.add(largest <= limit)
+    # Stage 2: the fewest changes among schedules as fair.
+    stage, fewest = _minimise(built, changes(), hint, deadline, seed, "changes", share=0.6)
+    own_stages.append(replace(stage, description="minimise changed assignments"))
+    built.model.add(changes() <= fewest)
+    # The remaining fairness stages break ties among the minimal-change schedules.
+    options = SolverOptions(time_limit=max(deadline - time.perf_counter(), 0.1), seed=seed)
+    try:
+        schedule = optimise(built, options, hint=hint)
+    except InfeasibleError as error:  # pragma: no cover - stage 2 found a schedule
+        raise FairshiftError(f"re-planning failed: {error}") from error
+    # The re-plan's own largest deviation stays stage 1 (``Schedule.objective``); it equals
+    # ``best_max_deviation`` unless slack was used.
+    first, rest = schedule.stages[:1], schedule.stages[1:]
+    stages = (*first, *own_stages, *rest)
+    proven = all(stage.proven for stage in stages)
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    schedule = replace(schedule, stages=stages, status=status)
+    return Replan(schedule, previous, tuple(sorted(frozen)), diff(previous, schedule))
+
+
+def _minimise(
+    built: BuiltModel,
+    expression: cp_model.LinearExprT,
+    hint: dict[tuple[str, str, str], int],
+    deadline: float,
+    seed: int,
+    name: str,
+    *,
+    share: float,
+) -> tuple[Stage, int]:
+    """Minimise ``expression`` on ``built`` (hinted); return the stage and its integer optimum.
+
+    The stage may use ``share`` of the time left, so that later stages keep some.
+
+    Raises
+    ------
+    FairshiftError
+        When no schedule keeps the frozen slots, or none is found in time.
+    """
+    model = built.model
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for handle, role, slot, var in built.vars.items():
+        model.add_hint(var, hint.get((handle, role.value, slot.id), 0))
+    model.minimize(expression)
+    solver = cp_model.CpSolver()
+    SolverOptions(seed=seed).apply(solver, share * (deadline - time.perf_counter()))
+    started = time.perf_counter()
+    status = solver.solve(model)
+    seconds = time.perf_counter() - started
+    if status == cp_model.INFEASIBLE:
+        raise FairshiftError(
+            "no valid schedule keeps the frozen slots as they were; freeze fewer weeks, move "
+            "today earlier or relax a rule"
+        )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise FairshiftError(
+            f"no re-plan found within the time limit (stage {name}); raise the time limit"
+        )
+    value = round(solver.objective_value)
+    for handle, role, slot, var in built.vars.items():
+        hint[handle, role.value, slot.id] = solver.value(var)
+    status_name = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
+    stage = Stage(name, "", status_name, value, solver.best_objective_bound, seconds)
+    return stage, value
+
+
+def diff(previous: Schedule, schedule: Schedule) -> pd.DataFrame:
+    """Assignments whose holder differs: ``slot, role, start, before, after``."""
+    before = {(a.role, a.slot): a.engineer for a in previous.assignments}
+    rows = [
+        (a.slot, a.role.value, a.start.isoformat(), before.get((a.role, a.slot), ""), a.engineer)
+        for a in schedule.assignments
+        if before.get((a.role, a.slot), "") != a.engineer
+    ]
+    return pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
+
+
+# -- command line ---------------------------------------------------------------------------
+
+
+def add_cli(commands: Any) -> None:
+    """Add ``fairshift replan SCENARIO --previous DIR --today DATE --out DIR``."""
+    parser = commands.add_parser("replan", help="re-plan with minimal change after new inputs")
+    parser.add_argument("scenario", help="the changed scenario TOML")
+    parser.add_argument("--previous", required=True, help="directory with schedule.csv")
+    parser.add_argument("--today", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    parser.add_argument("--freeze-weeks", type=int, default=1, help="weeks kept (default 1)")
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    run: Callable[[argparse.Namespace], int] = cmd_replan
+    parser.set_defaults(run=run)
+
+
+def cmd_replan(args: argparse.Namespace) -> int:
+    """Re-plan, write ``schedule.csv`` and ``changes.csv`` into ``--out`` and print the diff."""
+    from pathlib import Path
+
+    from .io import write_atomic
+
+    scenario = Scenario.from_toml(args.scenario)
+    previous = Schedule.read_csv(scenario, Path(args.previous) / "schedule.csv")
+    result = replan(
+        scenario,
+        previous,
+        today=args.today,
+        freeze_weeks=args.freeze_weeks,
+        time_limit=args.time_limit,
+        seed=args.seed,
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.schedule.to_csv(out / "schedule.csv")
+    write_atomic(out / "changes.csv", result.diff.to_csv(index=False, lineterminator="\n"))
+    write_atomic(
+        out / "fairness.csv",
+        result.schedule.fairness().to_csv(index=False, lineterminator="\n", float_format="%.4f"),
+    )
+    # Feeds compare against the previous plan's, so only changed events bump SEQUENCE.
+    result.schedule.to_ics(out / "calendars", previous=Path(args.previous) / "calendars")
+    print(result)
+    print(f"\nwrote {out}/ (schedule.csv, changes.csv, fairness.csv, calendars/)")
+    return 0

@@ -1,0 +1,269 @@
+"""A report a manager can open: summary, per-engineer table, comparison, pictures.
+
+:func:`write_report` writes ``report.md`` and, when matplotlib is installed, the PNG pictures
+it shows, each file atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .baselines import greedy, round_robin
+from .compare import compare, versus
+from .fairness import fairness
+from .io import write_atomic
+from .scenario import Scenario
+from .schedule import Status
+from .validate import validate
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .schedule import Schedule
+
+#: Pictures of the report: file name, caption.
+PICTURES = (
+    ("burden.png", "Burden per engineer against fair share"),
+    ("calendar.png", "Who is on call each week"),
+    ("cumulative.png", "Burden accumulated over the horizon"),
+)
+
+_SUMMARY_LABELS = {
+    "max_deviation": "largest deviation (days)",
+    "min_deviation": "smallest deviation (days)",
+    "deviation_range": "deviation range (days)",
+    "std": "standard deviation of deviations (days)",
+    "cv": "coefficient of variation",
+    "gini": "Gini coefficient (0 = even)",
+    "jain": "Jain's index (1 = even)",
+    "balance": "balance score (1 = even)",
+    "leximax": "deviations, largest first (days)",
+    "weekend_days_spread": "weekend-day spread (days)",
+    "holiday_days_spread": "public-holiday-day spread (days)",
+    "month_end_shifts_spread": "month-end shift spread (shifts)",
+}
+
+_ENGINEER_COLUMNS = (
+    ("name", "engineer"),
+    ("seniority", "seniority"),
+    ("primary_weeks", "primary weeks"),
+    ("secondary_weeks", "secondary weeks"),
+    ("month_end_shifts", "month-end shifts"),
+    ("weekend_days", "weekend days"),
+    ("holiday_days", "holiday days"),
+    ("burden", "burden"),
+    ("fair_share", "fair share"),
+    ("history", "history"),
+    ("deviation", "deviation"),
+    ("deviation_pct", "deviation %"),
+    ("shortest_gap_weeks", "shortest gap (weeks)"),
+    ("longest_gap_weeks", "longest gap (weeks)"),
+)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(f"{v:+.2f}" for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Render a GitHub-flavoured Markdown table (numbers to at most four decimals).
+
+    Examples
+    --------
+    >>> print(markdown_table(["who", "load"], [["ana", 1.5], ["bo", 2.0]]))
+    | who | load |
+    | --- | --- |
+    | ana | 1.5 |
+    | bo | 2 |
+    """
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+    ]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _pictures(scenario: Scenario, schedule: Schedule) -> dict[str, bytes]:
+    """PNG bytes per file name, or nothing when matplotlib is not installed."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return {}
+    from .plots import plot_burden, plot_calendar, plot_cumulative
+
+    figures = (plot_burden, plot_calendar, plot_cumulative)
+    return {
+        name: _png(draw(scenario, schedule))
+        for (name, _), draw in zip(PICTURES, figures, strict=True)
+    }
+
+
+def write_report(
+    scenario: Scenario,
+    schedule: Schedule,
+    directory: str | Path,
+    *,
+    comparison: pd.DataFrame | None = None,
+) -> Path:
+    """Write ``report.md`` and its pictures into ``directory``; return the report's path.
+
+    The report gives the status and proof, the summary metrics, a comparison with the
+    round-robin and greedy baselines on the same scenario, the per-engineer table, any rule
+    violations, and three pictures (PNG files beside the report; without matplotlib the
+    report says how to get them).
+
+    Parameters
+    ----------
+    scenario
+        The inputs the schedule answers.
+    schedule
+        Solved, baseline or hand-made.
+    directory
+        Created if needed; existing files of the same names are replaced atomically.
+    comparison
+        A :func:`fairshift.compare` table to show instead of the default one (which compares
+        the schedule, under its label, with ``round-robin`` and ``greedy``).
+
+    Examples
+    --------
+    >>> import datetime as dt, tempfile
+    >>> import fairshift as fs
+    >>> team = tuple(fs.Engineer(h, h.title(), "senior", "US") for h in ("ana", "bo", "cy"))
+    >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 4), team)
+    >>> path = fs.write_report(scenario, fs.greedy(scenario), tempfile.mkdtemp())
+    >>> path.name
+    'report.md'
+    """
+    out = Path(directory)
+    name = schedule.label or "schedule"
+    if comparison is None:
+        comparison = default_comparison(scenario, schedule)
+    pictures = _pictures(scenario, schedule)
+    for file, data in pictures.items():
+        write_atomic(out / file, data)
+    text = render(scenario, schedule, comparison, pictures=bool(pictures), name=name)
+    path = out / "report.md"
+    write_atomic(path, text)
+    return path
+
+
+def default_comparison(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
+    """Compare ``schedule`` (under its label) with round-robin and greedy on ``scenario``."""
+    name = schedule.label or "schedule"
+    entries = {name: schedule}
+    for baseline in (round_robin(scenario), greedy(scenario)):
+        entries.setdefault(baseline.label, baseline)
+    return compare(entries)
+
+
+def render(
+    scenario: Scenario,
+    schedule: Schedule,
+    comparison: pd.DataFrame,
+    *,
+    pictures: bool,
+    name: str,
+) -> str:
+    """Compose the Markdown text of the report (see :func:`write_report`)."""
+    rotation = scenario.rotation
+    stats = fairness(scenario, schedule)
+    lines = [
+        f"# {rotation.name}",
+        "",
+        f"{rotation.weeks} weeks from {rotation.start} (handoff {rotation.handoff:%H:%M} "
+        f"{rotation.timezone}), {len(scenario.engineers)} engineers. Schedule "
+        f"**{name}**: {_status(schedule)}.",
+        "",
+        "## Summary",
+        "",
+        "Burden is counted in days on call, weighted by kind of day; each engineer's fair share "
+        "is the period's total burden split in proportion to availability (weeks free of leave, "
+        "times FTE). Deviation = burden - fair share + history carried over.",
+        "",
+        markdown_table(
+            ["metric", "value"],
+            [[_SUMMARY_LABELS[key], value] for key, value in stats.summary.items()],
+        ),
+        "",
+    ]
+    if "round-robin" in comparison.index and name in comparison.index and name != "round-robin":
+        lines += ["```", versus(comparison, name, "round-robin"), "```", ""]
+    shown = [c for c in comparison.columns if c not in ("leximax", "reason")]
+    lines += [
+        "## Comparison",
+        "",
+        "Baselines on the same inputs: *round-robin* rotates through a fixed order, skipping "
+        "whoever is unavailable; *greedy* gives each shift to the available engineer whose last "
+        "shift in that role ended earliest. Both know only leave and employment dates; "
+        "violations are hard rules they break.",
+        "",
+        markdown_table(
+            ["schedule", *shown],
+            [list(row) for row in comparison[shown].itertuples()],
+        ),
+        "",
+    ]
+    reasons = comparison["reason"][comparison["reason"].astype(bool)]
+    lines += [f"- **{index}**: {reason}" for index, reason in reasons.items()]
+    if len(reasons):
+        lines.append("")
+    lines += ["## Per engineer", ""]
+    table = stats.per_engineer
+    lines += [
+        markdown_table(
+            [label for _, label in _ENGINEER_COLUMNS],
+            table[[column for column, _ in _ENGINEER_COLUMNS]].values.tolist(),
+        ),
+        "",
+    ]
+    holidays = [(n, h) for n, h in zip(table["name"], table["holidays"], strict=True) if h]
+    if holidays:
+        lines += ["Own public holidays on call:", ""]
+        lines += [f"- {who}: {days}" for who, days in holidays]
+        lines.append("")
+    violations = validate(scenario, schedule)
+    lines += ["## Hard rules", ""]
+    if violations:
+        lines += [f"{len(violations)} violation(s):", ""]
+        lines += [f"- {violation}" for violation in violations]
+    else:
+        lines.append("Every hard rule holds.")
+    lines += ["", "## Pictures", ""]
+    if pictures:
+        for file, caption in PICTURES:
+            lines += [f"### {caption}", "", f"![{caption}]({file})", ""]
+    else:
+        lines += ["Install matplotlib (`pip install 'fairshift[plot]'`) to get pictures.", ""]
+    return "\n".join(lines)
+
+
+def _status(schedule: Schedule) -> str:
+    if schedule.status == Status.OPTIMAL:
+        return "optimal, every stage proven"
+    if schedule.status == Status.FEASIBLE:
+        gap = "" if schedule.gap is None else f" (largest-deviation gap {schedule.gap:.2f} days)"
+        return f"feasible, not every stage proven within the time limit{gap}"
+    if schedule.status == Status.GIVEN:
+        return "given (not optimised)"
+    return schedule.status.lower()
