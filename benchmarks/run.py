@@ -176,6 +176,8 @@ def run_fairshift(instance: Instance, args: argparse.Namespace) -> Row:
     options: dict[str, Any] = {"time_limit": args.time_limit, "seed": args.solver_seed}
     if args.workers:
         options["workers"] = args.workers
+    if args.work_limit:
+        options["work_limit"] = args.work_limit
     try:
         schedule = fs.solve(scenario, **options)
     except fs.InfeasibleError as error:
@@ -272,6 +274,8 @@ def spawn(kind: str, instance: Instance, args: argparse.Namespace, *, baselines:
         ]
         if args.workers:
             command += ["--workers", str(args.workers)]
+        if args.work_limit:
+            command += ["--work-limit", str(args.work_limit)]
         if baselines:
             command.append("--baselines")
         # Generous: the model build, the infeasibility explanation and the validator all
@@ -896,6 +900,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--workers", type=int, default=None, help="CP-SAT workers (default: fairshift's default)"
     )
     parser.add_argument(
+        "--work-limit",
+        type=float,
+        default=None,
+        help="CP-SAT deterministic work budget per solve (makes cut-short solves reproducible)",
+    )
+    parser.add_argument(
         "--determinism-up-to",
         type=int,
         default=16,
@@ -951,6 +961,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "solver_seed": args.solver_seed,
             "workers": args.workers,
+            "work_limit": args.work_limit,
         },
         "instances": [],
     }

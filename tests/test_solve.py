@@ -80,3 +80,22 @@ def test_summary_and_dataframe_shape(example: fs.Scenario) -> None:
     assert "OPTIMAL" in text and "stage 1" in text and "ana" in text
     # With no history, deviations from fair share cancel out exactly.
     assert abs(schedule.fairness()["deviation"].sum()) < 1e-9
+
+
+def test_ctrl_c_returns_best_schedule_so_far(example: fs.Scenario) -> None:
+    """Ctrl-C during stage 1 keeps the best schedule found, marks it FEASIBLE, skips the rest."""
+    import os
+    import signal
+
+    sent: list[bool] = []
+
+    def interrupt(stage: str, value: float, bound: float, elapsed: float) -> None:
+        if not sent:  # on the first solution of the first stage
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    schedule = fs.solve(example, time_limit=60, progress=interrupt)
+    assert sent
+    assert schedule.status in (fs.Status.FEASIBLE, fs.Status.OPTIMAL)
+    assert [stage.status for stage in schedule.stages[1:]] == ["SKIPPED"] * 3
+    assert fs.validate(example, schedule) == []

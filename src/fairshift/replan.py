@@ -312,6 +312,12 @@ def add_cli(commands: Any) -> None:
     parser.add_argument("--previous", required=True, help="directory with schedule.csv")
     parser.add_argument("--today", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
     parser.add_argument("--freeze-weeks", type=int, default=1, help="weeks kept (default 1)")
+    parser.add_argument(
+        "--slack",
+        type=float,
+        default=0.0,
+        help="days of largest deviation to give up for fewer changes (default 0)",
+    )
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
@@ -332,6 +338,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
         previous,
         today=args.today,
         freeze_weeks=args.freeze_weeks,
+        slack=args.slack,
         time_limit=args.time_limit,
         seed=args.seed,
     )

@@ -8,9 +8,12 @@ workers, as long as every stage finishes within its time limit.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -46,6 +49,9 @@ class SolverOptions:
         Whether the same scenario and seed must give the same schedule.
     log
         Print CP-SAT's search log.
+    work_limit
+        Optional budget in CP-SAT's deterministic time units for all stages together.
+        Unlike the wall-clock limit, a solve cut short by it is reproducible on any machine.
     """
 
     time_limit: float = 60.0
@@ -53,11 +59,17 @@ class SolverOptions:
     workers: int = 1
     deterministic: bool = True
     log: bool = False
+    work_limit: float | None = None
 
-    def apply(self, solver: cp_model.CpSolver, seconds: float) -> None:
-        """Set the parameters of ``solver`` for a stage with ``seconds`` left."""
+    def apply(self, solver: cp_model.CpSolver, seconds: float, share: float = 1.0) -> None:
+        """Set the parameters of ``solver`` for a stage with ``seconds`` left.
+
+        ``share`` is the stage's fraction of :attr:`work_limit`.
+        """
         params = solver.parameters
         params.max_time_in_seconds = max(seconds, 0.01)
+        if self.work_limit is not None:
+            params.max_deterministic_time = max(self.work_limit * share, 0.01)
         params.random_seed = self.seed
         params.num_workers = max(1, self.workers)
         params.interleave_search = self.deterministic and self.workers > 1
@@ -113,6 +125,64 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 _STAGE_SHARE = {"max_deviation": 4.0, "min_deviation": 1.0, "sum_of_squares": 1.0, "spread": 2.0}
 
 
+class _Interrupt:
+    """Whether Ctrl-C stopped the search (truthy once it has)."""
+
+    def __init__(self) -> None:
+        self.hit = False
+
+    def __bool__(self) -> bool:
+        return self.hit
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(solver: cp_model.CpSolver) -> Iterator[_Interrupt]:
+    """Turn Ctrl-C into ``solver.stop_search()`` so the best solution so far is kept."""
+    flag = _Interrupt()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def stop(_signum: int, _frame: object) -> None:
+        flag.hit = True
+        solver.stop_search()
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _solve(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    callback: cp_model.CpSolverSolutionCallback | None,
+) -> cp_model.CpSolverStatus:
+    """Solve in a worker thread so that the main thread stays free to receive Ctrl-C.
+
+    CP-SAT's own SIGINT handler is switched off: it would end the stage but not tell us,
+    and the remaining stages would run on.
+    """
+    solver.parameters.catch_sigint_signal = False
+    outcome: list[cp_model.CpSolverStatus] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(solver.solve(model, callback))
+        except BaseException as error:  # re-raised in the caller's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=run, name="cp-sat")
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)  # short waits let Python run the signal handler
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
 @dataclass(frozen=True)
 class _StageSpec:
     name: str
@@ -130,6 +200,7 @@ def solve(
     deterministic: bool = True,
     log: bool = False,
     progress: Progress | None = None,
+    work_limit: float | None = None,
 ) -> Schedule:
     """Plan a provably fair rotation.
 
@@ -149,6 +220,8 @@ def solve(
         Print CP-SAT's search log.
     progress
         Called as ``progress(stage, value, bound, elapsed)`` on every improving solution.
+    work_limit
+        Optional deterministic work budget (see :class:`SolverOptions`).
 
     Returns
     -------
@@ -163,7 +236,7 @@ def solve(
     NoSolutionFoundError
         The time limit ran out before any schedule was found.
     """
-    options = SolverOptions(time_limit, seed, workers, deterministic, log)
+    options = SolverOptions(time_limit, seed, workers, deterministic, log, work_limit)
     return optimise(build_model(scenario), options, progress=progress)
 
 
@@ -261,9 +334,10 @@ def optimise(
     )
 
     weights = [_STAGE_SHARE.get(spec.name, 1.0) for spec, _ in specs]
+    stopped = False
     for i, (spec, make_expression) in enumerate(specs):
         remaining = deadline - time.perf_counter()
-        if solution is not None and remaining <= 0.05:
+        if solution is not None and (remaining <= 0.05 or stopped):
             stages.append(Stage(spec.name, spec.description, "SKIPPED", None, None, 0.0))
             continue
         expression = make_expression()
@@ -279,16 +353,21 @@ def optimise(
             model.minimize(expression)
         solver = cp_model.CpSolver()
         # Each stage gets its share of what is left; time a stage does not use rolls over.
-        options.apply(solver, remaining * weights[i] / sum(weights[i:]))
+        options.apply(solver, remaining * weights[i] / sum(weights[i:]), weights[i] / sum(weights))
         callback = _Reporter(spec.name, spec.to_report, progress) if progress else None
         stage_start = time.perf_counter()
-        status = solver.solve(model, callback)
-        left = deadline - time.perf_counter()
-        if status == cp_model.UNKNOWN and solution is None and left > 0.05:
-            # Nothing found within the first stage's share: it may use all the time left.
-            options.apply(solver, left)
-            status = solver.solve(model, callback)
+        with _stop_on_interrupt(solver) as interrupted:
+            status = _solve(solver, model, callback)
+            left = deadline - time.perf_counter()
+            if status == cp_model.UNKNOWN and solution is None and left > 0.05 and not interrupted:
+                # Nothing found within the first stage's share: it may use all the time left.
+                options.apply(solver, left)
+                status = _solve(solver, model, callback)
+        if interrupted and solution is None and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise KeyboardInterrupt
         seconds = time.perf_counter() - stage_start
+        # Ctrl-C: keep the best schedule so far; the remaining stages are not run.
+        stopped = stopped or bool(interrupted)
 
         if status == cp_model.INFEASIBLE and solution is None:
             from .diagnose import explain_infeasible
