@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +83,19 @@ def test_assign_owners_infeasible_without_seniors() -> None:
     s = _with_pipelines(fs.Pipeline("billing", investor_facing=True), team=team)
     with pytest.raises(fs.FairshiftError, match="senior"):
         assign_owners(s)
+
+
+def test_rest_of_team_shares_evenly_when_one_senior_owns_all_investor_pipelines() -> None:
+    """Regression: with the largest load fixed by the only senior, the others still share
+    evenly (Pacific Infra: loads 8 for Alex, then 3, 2, 2 rather than 4, 1, 2)."""
+    scenario = fs.Scenario.from_toml(
+        Path(__file__).parent.parent / "examples" / "pacific-infra.toml"
+    )
+    owners = fs.assign_owners(scenario)
+    load = dict.fromkeys(scenario.handles, 0)
+    for pipeline in owners:
+        load[pipeline.owner] += 2
+        load[pipeline.backup_owner] += 1
+    assert load["alex"] == 8
+    others = sorted(v for h, v in load.items() if h != "alex")
+    assert others == [2, 2, 3]

@@ -215,3 +215,33 @@ def test_public_holidays_soft_allows_primary_over_own_holiday() -> None:
     team = (engineer("ana", "senior", holidays="US-CA"), engineer("bo", "senior", holidays="IL"))
     schedule = solved(scenario(team, weeks=2, start=start, max_consecutive_weeks=3))
     assert "ana" in holders(schedule, "primary")
+
+
+def test_infeasible_explanation_suggests_single_relaxations() -> None:
+    """Each suggested relaxation names a fact of the conflict whose removal alone suffices."""
+    team = (
+        engineer("sam", "senior", leave=leave(MONDAY, MONDAY + dt.timedelta(days=6))),
+        engineer("jo", "junior"),
+        engineer("jay", "junior"),
+    )
+    explanation = infeasible(scenario(team, weeks=2))
+    sentences = [r.sentence for r in explanation.relaxations]
+    assert "Sam moves leave away from the week of 2027-04-19" in sentences
+    assert any("junior primary" in s for s in sentences)
+    text = str(explanation)
+    assert "Sam is on leave 2027-04-19 to 2027-04-25" in text
+    assert "Any one of these changes" in text
+
+
+def test_relaxations_are_only_those_that_fix_the_whole_scenario() -> None:
+    """Two separate conflicts weeks apart: dropping one fact fixes at most one of them, so no
+    single relaxation is offered."""
+    late = MONDAY + dt.timedelta(weeks=4)
+    team = (
+        engineer("sam", "senior", leave=leave(MONDAY, MONDAY + dt.timedelta(days=6))),
+        engineer("jo", "junior", leave=leave(late, late + dt.timedelta(days=6))),
+        engineer("jay", "junior", leave=leave(late, late + dt.timedelta(days=6))),
+    )
+    explanation = infeasible(scenario(team, weeks=6))
+    assert explanation.facts
+    assert explanation.relaxations == ()

@@ -166,7 +166,7 @@ class ShiftCalendar:
         for period in engineer.leave:
             start, end = unavailable_interval(engineer, period.start, period.end, zone)
             if slot.overlaps(start, end):
-                return f"on leave {period.start} to {period.end}"
+                return f"is on leave {period.start} to {period.end}"
         return None
 
     def employment_conflict(self, engineer: Engineer, slot: Slot) -> str | None:

@@ -100,6 +100,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         balances = read_history(scenario, args.history)
         scenario = scenario.with_history({h: float(v) for h, v in balances.items()})
+    if any(not p.owner or not p.backup_owner for p in scenario.pipelines):
+        from .ownership import assign_owners
+
+        # Runbooks need an owner and a backup per pipeline; given owners are kept.
+        scenario = scenario.replace(pipelines=assign_owners(scenario, seed=args.seed))
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ScenarioError("--out", f"{str(out)!r} is a file", "give a directory")

@@ -24,6 +24,7 @@ COMPARE_COLUMNS = (
     *SUMMARY_KEYS,
     "seconds",
     "reason",
+    "weeks_changed",
 )
 
 #: What :func:`compare` accepts per name: a schedule, or the error that stopped one.
@@ -94,7 +95,8 @@ def compare(schedules: Mapping[str, Outcome]) -> pd.DataFrame:
         proven optimal), ``violations`` (hard-rule violations found by
         :func:`fairshift.validate`), ``unfilled`` (shifts nobody holds), the summary metrics
         of :func:`fairshift.fairness`, ``seconds`` (solve time) and ``reason`` (why there is
-        no schedule).
+        no schedule), and ``weeks_changed``: the weekly shifts each engineer gains (+) or loses
+        (-) against the first schedule.
 
     Examples
     --------
@@ -117,7 +119,40 @@ def compare(schedules: Mapping[str, Outcome]) -> pd.DataFrame:
                 f"{name!r}: expected a Schedule or a FairshiftError, got {type(outcome).__name__}"
             )
     table = pd.DataFrame(rows, index=pd.Index(list(schedules), name="schedule"))
+    reference = next(iter(schedules.values()), None)
+    table["weeks_changed"] = [
+        weeks_changed(reference, outcome)
+        if isinstance(reference, Schedule) and isinstance(outcome, Schedule)
+        else ""
+        for outcome in schedules.values()
+    ]
     return table.reindex(columns=list(COMPARE_COLUMNS))
+
+
+def weeks_changed(reference: Schedule, other: Schedule) -> str:
+    """Weekly shifts gained (+) or lost (-) per engineer, relative to ``reference``.
+
+    Examples
+    --------
+    An engineer listed as ``lisa -3`` holds three fewer primary or secondary weeks.
+    """
+
+    def weeks(schedule: Schedule) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for a in schedule.assignments:
+            if a.role.value != "month_end" and a.engineer:
+                counts[a.engineer] = counts.get(a.engineer, 0) + 1
+        return counts
+
+    if not set(reference.scenario.handles) & set(other.scenario.handles):
+        return ""  # different teams: nothing to compare engineer by engineer
+    before, after = weeks(reference), weeks(other)
+    changes = [
+        f"{handle} {after.get(handle, 0) - before.get(handle, 0):+d}"
+        for handle in dict.fromkeys([*before, *after])
+        if after.get(handle, 0) != before.get(handle, 0)
+    ]
+    return ", ".join(changes) or "no change"
 
 
 def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:

@@ -11,7 +11,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from .explain import Explanation, Fact
+from .explain import Explanation, Fact, Relaxation
 from .scenario import Scenario
 
 #: Above this many facts in the first core, the deletion pass is skipped.
@@ -66,8 +66,59 @@ def explain_infeasible(scenario: Scenario, *, time_limit: float = 20.0) -> Expla
             if still:
                 kept = [i for i in trial if not smaller or i in set(smaller)] or trial
         core = kept
+    relaxations = []
+    everything = list(context.assumptions)
+    for index in core:
+        if time.perf_counter() > deadline:
+            break
+        # A fact of the conflict is a single relaxation only if the whole scenario, not just
+        # the conflict, becomes feasible without it.
+        others = [lit for lit in everything if lit.index != index]
+        if _feasible(model, others, min(5.0, deadline - time.perf_counter())):
+            fact = context.facts[index]
+            relaxations.append(Relaxation(fact.rule, relaxation_text(fact, scenario)))
     facts = sorted((context.facts[i] for i in core), key=_fact_order)
-    return Explanation(tuple(facts), minimal=minimal)
+    return Explanation(
+        tuple(facts),
+        minimal=minimal,
+        relaxations=tuple(sorted(relaxations, key=lambda r: r.sentence)),
+    )
+
+
+def _feasible(model: cp_model.CpModel, literals: list[cp_model.IntVar], seconds: float) -> bool:
+    model.clear_assumptions()
+    model.add_assumptions(literals)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+    solver.parameters.num_workers = 1
+    return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def relaxation_text(fact: Fact, scenario: Scenario) -> str:
+    """The change that drops ``fact``, in the team's words."""
+    from .calendar import expand
+    from .model.constraints import slot_phrase
+
+    names = [scenario.engineer(h).name for h in fact.engineers if h in scenario.handles]
+    who = " and ".join(names) or "someone"
+    calendar = expand(scenario)
+    slots = {slot.id: slot for slot in (*calendar.weeks, *calendar.month_ends)}
+    where = slot_phrase(slots[fact.slot]) if fact.slot in slots else "the horizon"
+    texts = {
+        "leave": f"{who} moves leave away from {where}",
+        "employment": f"{who} starts earlier or stays longer (covering {where})",
+        "coverage": f"leave one shift of {where} unfilled (or bring in another engineer)",
+        "separation": f"let {who} be primary and secondary at once in {where}",
+        "month_end_separation": f"let {who} hold the month-end shift while primary ({where})",
+        "primary_back_to_back": f"let {who} be primary two weeks running at {where}",
+        "max_consecutive_weeks": f"let {who} be on call one more consecutive week ({where})",
+        "junior_primary_pairing": (
+            f"allow a junior primary without the required secondary in {where}"
+        ),
+        "month_end_seniority": f"let {who} hold the month-end shift {where} despite seniority",
+        "public_holiday": f"let {who} be primary over their public holiday in {where}",
+    }
+    return texts.get(fact.rule, f"relax: {fact.sentence}")
 
 
 def _fact_order(fact: Fact) -> tuple[str, str, str]:

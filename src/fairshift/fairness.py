@@ -52,6 +52,7 @@ PER_ENGINEER_COLUMNS = (
     "deviation_pct",
     "shortest_gap_weeks",
     "longest_gap_weeks",
+    "owns",
 )
 
 #: Keys of :attr:`Fairness.summary`, in order.
@@ -110,6 +111,16 @@ def gaps(weeks: list[int]) -> list[int]:
     return [later - earlier - 1 for earlier, later in pairwise(weeks)]
 
 
+def _ownership(scenario: Scenario, handle: str) -> str:
+    """Pipelines ``handle`` owns or backs up, e.g. ``"Profit (owner); Growth (backup)"``."""
+    owned = [
+        f"{p.name} ({'owner' if p.owner == handle else 'backup'})"
+        for p in scenario.pipelines
+        if handle in (p.owner, p.backup_owner)
+    ]
+    return "; ".join(owned)
+
+
 def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     """Per-engineer statistics, one row each, in scenario order.
 
@@ -118,7 +129,7 @@ def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     call), ``burden, availability`` (weeks x fte), ``fair_share, history, deviation``,
     ``deviation_pct`` (deviation as a percentage of fair share; NaN when the share is 0),
     ``shortest_gap_weeks, longest_gap_weeks`` (whole weeks off call between two on-call weeks;
-    empty with fewer than two on-call weeks).
+    empty with fewer than two on-call weeks), ``owns`` (pipelines the engineer owns or backs up).
     Day counts cover weekly roles (primary and secondary); a public holiday is counted as a
     holiday, not as a weekend day.
     """
@@ -172,6 +183,7 @@ def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
                 float(100 * deviation / share) if share else math.nan,
                 min(between) if between else pd.NA,
                 max(between) if between else pd.NA,
+                _ownership(scenario, e.handle),
             )
         )
     table = pd.DataFrame(rows, columns=list(PER_ENGINEER_COLUMNS))

@@ -438,6 +438,7 @@ class _Writer:
             facts += [f"runbook {runbook}"] if runbook else []
             facts += [f"SLA {sla}"] if sla else []
             facts += [f"owner {self.name(pipeline.owner)}"] if pipeline.owner else []
+            facts += [f"backup {self.name(pipeline.backup_owner)}"] if pipeline.backup_owner else []
             text = f"- {clean_text(pipeline.name).strip() or 'unnamed pipeline'}"
             lines.append(f"{text}: {'; '.join(facts)}" if facts else text)
         return ["Pipelines covered:", *lines] if lines else []

@@ -117,13 +117,21 @@ def assign_owners(
     scale = math.lcm(*(f.numerator for f in ftes.values()))
     most = OWNER_LOAD * len(pipelines) * max(f.denominator for f in ftes.values()) * scale
     largest = model.new_int_var(0, most, "largest_load")
+    squares = []
     for h in handles:
         load = sum(
             OWNER_LOAD * owner[p, h] + BACKUP_LOAD * backup[p, h] for p in range(len(pipelines))
         )
         factor = ftes[h].denominator * scale // ftes[h].numerator
-        model.add(factor * load <= largest)
-    model.minimize(largest)
+        relative = model.new_int_var(0, most, f"load:{h}")
+        model.add(relative == factor * load)
+        model.add(relative <= largest)
+        square = model.new_int_var(0, most * most, f"load_squared:{h}")
+        model.add_multiplication_equality(square, [relative, relative])
+        squares.append(square)
+    # Lexicographic: first the largest relative load, then the sum of squares, so that once
+    # the largest is fixed (often by the only senior) the others still share evenly.
+    model.minimize((len(handles) * most * most + 1) * largest + sum(squares))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.random_seed = seed

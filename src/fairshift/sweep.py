@@ -16,7 +16,6 @@ import pandas as pd
 from .compare import Outcome, compare
 from .errors import FairshiftError, InfeasibleError, NoSolutionFoundError
 from .scenario import Scenario
-from .schedule import Schedule
 
 #: ``on_done(name, finished, total)``, called as each solve finishes.
 OnDone = Callable[[str, int, int], None]
@@ -42,32 +41,6 @@ def _named(scenarios: Mapping[str, Scenario] | Sequence[Scenario]) -> dict[str, 
             name, n = f"{scenario.rotation.name} ({n})", n + 1
         named[name] = scenario
     return named
-
-
-def weeks_changed(reference: Schedule, other: Schedule) -> str:
-    """Weekly shifts gained (+) or lost (-) per engineer, relative to ``reference``.
-
-    Examples
-    --------
-    An engineer listed as ``lisa -3`` holds three fewer primary or secondary weeks.
-    """
-
-    def weeks(schedule: Schedule) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for a in schedule.assignments:
-            if a.role.value != "month_end" and a.engineer:
-                counts[a.engineer] = counts.get(a.engineer, 0) + 1
-        return counts
-
-    if not set(reference.scenario.handles) & set(other.scenario.handles):
-        return ""  # different teams: nothing to compare engineer by engineer
-    before, after = weeks(reference), weeks(other)
-    changes = [
-        f"{handle} {after.get(handle, 0) - before.get(handle, 0):+d}"
-        for handle in dict.fromkeys([*before, *after])
-        if after.get(handle, 0) != before.get(handle, 0)
-    ]
-    return ", ".join(changes) or "no change"
 
 
 def sweep(
@@ -119,13 +92,4 @@ def sweep(
     finally:
         if owned:
             pool.shutdown()
-    ordered = {name: outcomes[name] for name in named}
-    table = compare(ordered)
-    reference = next(iter(ordered.values()))
-    table["weeks_changed"] = [
-        weeks_changed(reference, outcome)
-        if isinstance(reference, Schedule) and isinstance(outcome, Schedule)
-        else ""
-        for outcome in ordered.values()
-    ]
-    return table
+    return compare({name: outcomes[name] for name in named})

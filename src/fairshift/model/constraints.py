@@ -27,7 +27,8 @@ def _window_of(slot: Slot) -> str:
     return f"the month-end window {first} to {last}"
 
 
-def _slot_phrase(slot: Slot) -> str:
+def slot_phrase(slot: Slot) -> str:
+    """How people name a slot: the week of a date, or a month-end window."""
     return _window_of(slot) if slot.id.startswith("month-end") else _week_of(slot)
 
 
@@ -74,7 +75,7 @@ def coverage(ctx: RuleContext) -> None:
                 ctx.model.add(sum(ctx.vars.holders(role, slot)) == 1),
                 lambda: Fact(
                     "coverage",
-                    f"{_slot_phrase(slot).capitalize()} needs one {label} holder.",
+                    f"{slot_phrase(slot).capitalize()} needs one {label} holder.",
                     slot.id,
                 ),
             )
@@ -138,7 +139,7 @@ def _forbid(
                     lambda: Fact(
                         rule,
                         f"{ctx.name(handle)} {why}, so cannot be {roles_text} in "
-                        f"{_slot_phrase(slot)}.",
+                        f"{slot_phrase(slot)}.",
                         slot.id,
                         (handle,),
                     ),
@@ -233,8 +234,8 @@ def junior_primary_pairing(ctx: RuleContext) -> None:
             lambda: Fact(
                 "junior_primary_pairing",
                 f"In {_week_of(week)} a junior primary "
-                f"({', '.join(ctx.name(h) for h in juniors)}) needs a {needs.label} or more "
-                f"senior secondary ({', '.join(ctx.name(h) for h in seniors) or 'nobody'}).",
+                f"({', '.join(ctx.name(h) for h in juniors)}) needs a secondary who is "
+                f"{needs.label} or above ({', '.join(ctx.name(h) for h in seniors) or 'nobody'}).",
                 week.id,
                 tuple(juniors),
             ),
