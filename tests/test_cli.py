@@ -135,3 +135,13 @@ def test_replan_bumps_sequence_only_for_changed_events(tmp_path: Path) -> None:
     team = icalendar.Calendar.from_ical((plan2 / "calendars" / "team.ics").read_bytes())
     sequences = [int(event.get("SEQUENCE", 0)) for event in team.walk("VEVENT")]
     assert any(s > 0 for s in sequences) and 0 in sequences
+
+
+@pytest.mark.parametrize("limit", ["0", "-5", "nan", "inf"])
+def test_time_limit_must_be_a_positive_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], limit: str
+) -> None:
+    """--time-limit 0, negative, nan or inf: exit 2 with a clear message."""
+    path = small_scenario_file(tmp_path)
+    assert main(["plan", str(path), "--out", str(tmp_path / "p"), "--time-limit", limit]) == 2
+    assert "--time-limit" in capsys.readouterr().err

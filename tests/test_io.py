@@ -115,6 +115,9 @@ BAD_INPUTS = [
         "junior, mid, senior",
     ),
     ("weekend = 1.5", 'weekend = "lots"', "fairness.weekend", "number"),
+    ('timezone = "America/Los_Angeles"', 'timezone = "America"', "rotation.timezone", "IANA"),
+    ("start = 2027-01-04", "start = 9999-12-20", "rotation.start", "from 1900 to 2200"),
+    ("weekend = 1.5", "weekend = 1.33333", "fairness.weekend", "at most 4 decimals"),
 ]
 
 
@@ -187,3 +190,29 @@ def test_python_construction_validates_too() -> None:
         fs.Engineer(
             "ana", "Ana", "senior", "US", joined=dt.date(2027, 5, 1), left=dt.date(2027, 4, 1)
         )
+
+
+def test_leave_engineer_must_be_a_handle(tmp_path: Path) -> None:
+    """A [[leave]] entry whose engineer is not a string is a clear error, not a crash."""
+    path = write(
+        tmp_path,
+        EXAMPLE.read_text()
+        + '\n[[leave]]\nengineer = ["mike"]\nstart = 2027-05-03\nend = 2027-05-07\n',
+    )
+    with pytest.raises(fs.ScenarioError, match=r"leave\[0\]\.engineer"):
+        fs.Scenario.from_toml(path)
+
+
+def test_history_given_twice_is_rejected(tmp_path: Path) -> None:
+    """A balance in both [[engineers]] and [history] is ambiguous and rejected."""
+    text = example_with('handle = "alex"', 'handle = "alex"\nhistory = 40')
+    path = write(tmp_path, text + "\n[history]\nalex = -3\n")
+    with pytest.raises(fs.ScenarioError, match="keep one of the two"):
+        fs.Scenario.from_toml(path)
+
+
+def test_decimals_are_exact() -> None:
+    """Decimal values are read exactly as written (0.6 is 3/5, 12.3456 stays 12.3456)."""
+    engineer = fs.Engineer("ana", "Ana", "senior", "US", fte=0.6, history=12.3456)
+    assert engineer.fte == Fraction(3, 5)
+    assert engineer.history == Fraction(123456, 10000)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 import fairshift as fs
 from conftest import engineer, scenario, solve
 from fairshift.fairness import deviations
@@ -99,3 +101,22 @@ def test_ctrl_c_returns_best_schedule_so_far(example: fs.Scenario) -> None:
     assert schedule.status in (fs.Status.FEASIBLE, fs.Status.OPTIMAL)
     assert [stage.status for stage in schedule.stages[1:]] == ["SKIPPED"] * 3
     assert fs.validate(example, schedule) == []
+
+
+def test_engineer_without_weekly_availability_counts_in_the_objective() -> None:
+    """Regression: a joiner with no whole week in the horizon can still hold a month-end window;
+    their burden counts in stage 1, which equals the largest deviation of the fairness table."""
+    start = dt.date(2027, 1, 18)
+    team = (
+        engineer("ana", "senior"),
+        engineer("bo"),
+        engineer("cy"),
+        engineer("di", "senior"),
+        engineer("new", joined=dt.date(2027, 1, 26)),
+    )
+    s = scenario(team, weeks=2, start=start, month_end_days=3)
+    schedule = solve(s)
+    table = schedule.fairness()
+    assert schedule.stages[0].value == pytest.approx(table["deviation"].max())
+    assert schedule.stages[1].value == pytest.approx(table["deviation"].min())
+    assert schedule.holder("month_end", "month-end-2027-01") != "new"

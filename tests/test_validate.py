@@ -161,3 +161,23 @@ def test_unreadable_table_is_a_clear_error(base: tuple[fs.Scenario, fs.Schedule]
     bad.loc[0, "start"] = "2027-01-04T09:00:00"
     with pytest.raises(fs.ScheduleFormatError, match="UTC offset"):
         fs.validate(s, bad)
+
+
+@pytest.mark.parametrize(
+    ("handoff", "start"),
+    [("01:30", dt.date(2027, 10, 31)), ("02:30", dt.date(2027, 3, 7))],
+    ids=["handoff-in-dst-overlap", "handoff-in-dst-gap"],
+)
+def test_handoff_in_a_dst_gap_or_overlap_survives_the_csv_round_trip(
+    handoff: str, start: dt.date
+) -> None:
+    """Regression: a handoff whose wall time is repeated or skipped by DST validates both as
+    an object and after the CSV round trip (instants are compared in UTC)."""
+    s = scenario(weeks=3, start=start).replace(
+        rotation=fs.Rotation("DST", start, 3, handoff=handoff, timezone="America/Los_Angeles")
+    )
+    schedule = solve(s)
+    assert fs.validate(s, schedule) == []
+    assert fs.validate(s, schedule.to_dataframe()) == []
+    again = fs.Schedule.from_dataframe(s, schedule.to_dataframe())
+    assert [a.slot for a in again.assignments] == [a.slot for a in schedule.assignments]

@@ -66,11 +66,21 @@ class Slot:
         Aware datetimes sharing one ``ZoneInfo`` subtract as wall-clock times, so both ends
         are converted to UTC first.
         """
-        return (self.end.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)).total_seconds() / 3600
+        return (utc(self.end) - utc(self.start)).total_seconds() / 3600
 
     def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
-        """Whether ``[start, end)`` overlaps this slot's ``[start, end)``."""
-        return self.start < end and start < self.end
+        """Whether ``[start, end)`` overlaps this slot's ``[start, end)``, as instants."""
+        return utc(self.start) < utc(end) and utc(start) < utc(self.end)
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """The same instant in UTC.
+
+    Python compares and subtracts aware datetimes that share a ``ZoneInfo`` as wall-clock
+    times, and a wall time in a DST gap or overlap never equals one in another zone, so every
+    comparison of instants goes through UTC.
+    """
+    return moment.astimezone(dt.UTC)
 
 
 def local(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
@@ -84,8 +94,9 @@ def covered_dates(start: dt.datetime, end: dt.datetime, zone: str) -> tuple[dt.d
     last = end.astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=1)
     days = []
     day = first
+    begin, finish = utc(start), utc(end)
     while day <= last:
-        if start <= local(day, NOON, zone) < end:
+        if begin <= utc(local(day, NOON, zone)) < finish:
             days.append(day)
         day += dt.timedelta(days=1)
     return tuple(days)
@@ -130,7 +141,7 @@ def month_end_slots(scenario: Scenario) -> tuple[Slot, ...]:
         if window:
             start = local(window[0], dt.time(0), rotation.timezone)
             end = local(window[-1] + dt.timedelta(days=1), dt.time(0), rotation.timezone)
-            if horizon_start <= start and end <= horizon_end:
+            if utc(horizon_start) <= utc(start) and utc(end) <= utc(horizon_end):
                 dates = covered_dates(start, end, rotation.timezone)
                 slots.append(Slot(f"month-end-{year}-{month:02d}", len(slots), start, end, dates))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -172,10 +183,10 @@ class ShiftCalendar:
     def employment_conflict(self, engineer: Engineer, slot: Slot) -> str | None:
         """Why ``engineer`` cannot take ``slot`` because of joining/leaving dates, or ``None``."""
         zone = self.zone_of(engineer)
-        if engineer.joined and slot.start < local(engineer.joined, dt.time(0), zone):
+        if engineer.joined and utc(slot.start) < utc(local(engineer.joined, dt.time(0), zone)):
             return f"joins on {engineer.joined}"
-        if engineer.left and slot.end > local(
-            engineer.left + dt.timedelta(days=1), dt.time(0), zone
+        if engineer.left and utc(slot.end) > utc(
+            local(engineer.left + dt.timedelta(days=1), dt.time(0), zone)
         ):
             return f"leaves on {engineer.left}"
         return None
@@ -189,8 +200,13 @@ class ShiftCalendar:
         return sum(1 for slot in self.weeks if self.blocked(engineer, slot) is None)
 
     def weeks_overlapping(self, slot: Slot) -> tuple[Slot, ...]:
-        """Weekly slots whose time span overlaps ``slot`` (a month-end window)."""
-        return tuple(week for week in self.weeks if week.overlaps(slot.start, slot.end))
+        """Weekly slots that share a covered date with ``slot`` (a month-end window).
+
+        "On overlapping days": the primary of a week that ends at the Monday handoff does not
+        overlap a window starting that Monday, although their time spans touch.
+        """
+        dates = set(slot.dates)
+        return tuple(week for week in self.weeks if dates.intersection(week.dates))
 
     def holiday_dates(self, engineer: Engineer, slot: Slot) -> tuple[dt.date, ...]:
         """Dates of ``slot`` that are public holidays in the engineer's region."""
@@ -200,8 +216,9 @@ class ShiftCalendar:
     def slot(self, role: Role, start: dt.datetime) -> Slot | None:
         """The slot of ``role`` starting at ``start`` (any zone), or ``None``."""
         pool = self.month_ends if role is Role.MONTH_END else self.weeks
+        instant = utc(start)
         for candidate in pool:
-            if candidate.start == start:
+            if utc(candidate.start) == instant:
                 return candidate
         return None
 

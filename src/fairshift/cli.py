@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 schedule has violations (``check``), 2 invalid input,
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
 import tempfile
@@ -116,6 +117,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         progress=_progress if args.progress else None,
+        work_limit=args.work_limit,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".fairshift-", dir=out.parent))
@@ -222,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     plan.add_argument("--workers", type=int, default=1, help="solver workers (default 1)")
     plan.add_argument(
+        "--work-limit",
+        type=float,
+        default=None,
+        help="deterministic work budget: a solve cut short by it is still reproducible",
+    )
+    plan.add_argument(
         "--no-progress", dest="progress", action="store_false", help="hide solver progress"
     )
     plan.add_argument(
@@ -280,8 +288,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "time_limit", 1.0) is not None and getattr(args, "time_limit", 1.0) <= 0:
-        print("fairshift: error: --time-limit must be positive, e.g. 30", file=sys.stderr)
+    limit = getattr(args, "time_limit", 1.0)
+    if limit is not None and not (math.isfinite(limit) and limit > 0):
+        print(
+            f"fairshift: error: --time-limit {limit} must be a positive number of seconds, e.g. 30",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     try:
         code: int = args.run(args)

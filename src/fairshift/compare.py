@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .calendar import WEEKLY_ROLES, Role, expand
+from .calendar import WEEKLY_ROLES, Role, expand, utc
 from .errors import FairshiftError, InfeasibleError, NoSolutionFoundError
 from .fairness import SUMMARY_KEYS, summarize
 from .scenario import Scenario
@@ -38,10 +38,10 @@ def unfilled_slots(scenario: Scenario, schedule: Schedule) -> int:
     no row at all.
     """
     calendar = expand(scenario)
-    expected = {(role, week.start) for role in WEEKLY_ROLES for week in calendar.weeks}
-    expected |= {(Role.MONTH_END, slot.start) for slot in calendar.month_ends}
+    expected = {(role, utc(week.start)) for role in WEEKLY_ROLES for week in calendar.weeks}
+    expected |= {(Role.MONTH_END, utc(slot.start)) for slot in calendar.month_ends}
     team = set(scenario.handles)
-    held = {(a.role, a.start) for a in schedule.assignments if a.engineer in team}
+    held = {(a.role, utc(a.start)) for a in schedule.assignments if a.engineer in team}
     return len(expected - held)
 
 

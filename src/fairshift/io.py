@@ -149,7 +149,7 @@ def _parse(data: Mapping[str, Any]) -> Scenario:
         where = f"leave[{i}]"
         _check_keys(table, _TOP_LEAVE_KEYS, where)
         handle = table.get("engineer")
-        if handle not in by_handle:
+        if not isinstance(handle, str) or handle not in by_handle:
             raise ScenarioError(
                 f"{where}.engineer",
                 f"{handle!r} is not an engineer of this scenario",
@@ -167,6 +167,12 @@ def _parse(data: Mapping[str, Any]) -> Scenario:
                 f"use one of {', '.join(by_handle) or '(no engineers yet)'}",
             )
         j = by_handle[handle]
+        if engineers[j].history != 0:
+            raise ScenarioError(
+                f"history.{handle}",
+                f"the balance of {handle!r} is also given in its [[engineers]] entry",
+                "keep one of the two",
+            )
         with _at(f"history.{handle}"):
             engineers[j] = _rebuild(engineers[j], history=parse_number(balance, "balance"))
     pipelines = []
@@ -286,10 +292,14 @@ def scenario_to_toml(scenario: Scenario) -> str:
 _DEFAULTS: dict[str, Any] = {"email": "", "fte": Fraction(1), "history": Fraction(0)}
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+#: Read once at import: setting the umask to read it is process-wide, so not done per write.
+_UMASK = _read_umask()
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
@@ -304,7 +314,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates 0600 files; published plans are for the team to read.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

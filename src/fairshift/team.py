@@ -43,18 +43,27 @@ class Seniority(enum.IntEnum):
         return self.name.lower()
 
 
+#: Dates outside these years are typos (and would overflow date arithmetic near year 9999).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 def parse_date(value: object, field: str) -> dt.date:
     """Accept a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string; anything else is an error."""
     if isinstance(value, dt.datetime):
         raise ScenarioError(field, f"{value!r} has a time of day", "give a plain date YYYY-MM-DD")
-    if isinstance(value, dt.date):
-        return value
+    parsed: dt.date | None = value if isinstance(value, dt.date) else None
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            parsed = dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise ScenarioError(field, f"{value!r} is not a valid date", "write it as YYYY-MM-DD")
+            parsed = None
+    if parsed is None:
+        raise ScenarioError(field, f"{value!r} is not a valid date", "write it as YYYY-MM-DD")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ScenarioError(
+            field, f"{parsed} is out of range", f"use a date from {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return parsed
 
 
 def parse_zone(value: object, field: str) -> str:
@@ -63,7 +72,7 @@ def parse_zone(value: object, field: str) -> str:
         try:
             ZoneInfo(value.strip())
             return value.strip()
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
             pass
     raise ScenarioError(
         field,
@@ -111,7 +120,12 @@ def parse_number(value: object, field: str) -> Fraction:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ScenarioError(field, f"{value!r} is not a finite number", "write a number")
-        return Fraction(repr(value)).limit_denominator(10_000)
+        exact = Fraction(repr(value))  # the decimal as written, e.g. 0.1 is 1/10
+        if 10_000 % exact.denominator:
+            raise ScenarioError(
+                field, f"{value!r} has too many decimals", "round it to at most 4 decimals"
+            )
+        return exact
     return Fraction(value)
 
 

@@ -98,8 +98,14 @@ def validate(scenario: Scenario, schedule: Schedule | pd.DataFrame) -> list[Viol
     return found
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # Instants are compared in UTC: aware datetimes sharing a ZoneInfo compare as wall-clock
+    # times, and a wall time in a DST gap or overlap never equals one with a fixed offset.
+    return moment.astimezone(dt.UTC)
+
+
 def _midnight(day: dt.date, zone: str) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(zone))
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
 
 
 def _noon_dates(start: dt.datetime, end: dt.datetime, zone: str) -> list[dt.date]:
@@ -107,11 +113,12 @@ def _noon_dates(start: dt.datetime, end: dt.datetime, zone: str) -> list[dt.date
     tz = ZoneInfo(zone)
     day = start.astimezone(tz).date() - dt.timedelta(days=1)
     dates: list[dt.date] = []
+    begin, finish = _utc(start), _utc(end)
     while True:
-        noon = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
-        if noon >= end:
+        noon = _utc(dt.datetime.combine(day, dt.time(12), tzinfo=tz))
+        if noon >= finish:
             return dates
-        if noon >= start:
+        if noon >= begin:
             dates.append(day)
         day += dt.timedelta(days=1)
 
@@ -130,7 +137,7 @@ class _Checker:
         }
         for row in rows:
             if row.engineer in self.people:
-                self.by_role[row.role][row.start].append(row)
+                self.by_role[row.role][_utc(row.start)].append(row)
 
     def _zone_of(self, engineer: Engineer) -> str:
         return engineer.timezone or self.zone
@@ -143,13 +150,13 @@ class _Checker:
     def coverage(self) -> Iterator[Violation]:
         calendar = expand(self.scenario)
         expected = {
-            (role, slot.start): slot
+            (role, _utc(slot.start)): slot
             for role in Role
             for slot in (calendar.month_ends if role is Role.MONTH_END else calendar.weeks)
         }
         seen: dict[tuple[Role, dt.datetime], list[Assignment]] = defaultdict(list)
         for row in self.rows:
-            key = (row.role, row.start)
+            key = (row.role, _utc(row.start))
             if key not in expected:
                 yield Violation(
                     "coverage",
@@ -160,7 +167,7 @@ class _Checker:
                 continue
             seen[key].append(row)
             slot = expected[key]
-            if row.end != slot.end:
+            if _utc(row.end) != _utc(slot.end):
                 yield Violation(
                     "coverage",
                     row.engineer,
@@ -207,17 +214,19 @@ class _Checker:
         if not self.scenario.rules.month_end_not_primary:
             return
         primaries = [r for rows in self.by_role[Role.PRIMARY].values() for r in rows]
+        days = {id(r): set(_noon_dates(r.start, r.end, self.zone)) for r in primaries}
         for rows in self.by_role[Role.MONTH_END].values():
             for month_end in rows:
+                window = set(_noon_dates(month_end.start, month_end.end, self.zone))
                 for primary in primaries:
-                    overlap = primary.start < month_end.end and month_end.start < primary.end
-                    if overlap and primary.engineer == month_end.engineer:
+                    shared = window & days[id(primary)]
+                    if shared and primary.engineer == month_end.engineer:
                         yield Violation(
                             "month_end_separation",
                             month_end.engineer,
                             self._label(month_end),
                             f"holds the month-end shift and is primary in {self._label(primary)}"
-                            " at the same time",
+                            f" on the same days ({min(shared)} to {max(shared)})",
                         )
 
     # -- availability ----------------------------------------------------------------------
@@ -231,7 +240,7 @@ class _Checker:
             for period in engineer.leave:
                 begins = _midnight(period.start, zone)
                 ends = _midnight(period.end + dt.timedelta(days=1), zone)
-                if row.start < ends and begins < row.end:
+                if _utc(row.start) < ends and begins < _utc(row.end):
                     yield Violation(
                         "leave",
                         row.engineer,
@@ -245,14 +254,16 @@ class _Checker:
             if engineer is None:
                 continue
             zone = self._zone_of(engineer)
-            if engineer.joined and row.start < _midnight(engineer.joined, zone):
+            if engineer.joined and _utc(row.start) < _midnight(engineer.joined, zone):
                 yield Violation(
                     "employment",
                     row.engineer,
                     self._label(row),
                     f"is {row.role.value} before joining on {engineer.joined}",
                 )
-            if engineer.left and row.end > _midnight(engineer.left + dt.timedelta(days=1), zone):
+            if engineer.left and _utc(row.end) > _midnight(
+                engineer.left + dt.timedelta(days=1), zone
+            ):
                 yield Violation(
                     "employment",
                     row.engineer,

@@ -89,9 +89,9 @@ class Objective:
         big_a = self.team_availability
         total_upper = _ub(self.total)
         for engineer in self.calendar.scenario.engineers:
+            # Everyone has a deviation, even with no weekly availability (fair share 0): such an
+            # engineer may still hold a month-end window, and that burden must count.
             handle, share = engineer.handle, self.availability[engineer.handle]
-            if share == 0:
-                continue  # nothing can change their balance this period
             offset = int(big_a * engineer.history * self.scale)
             upper_b = _ub(self.burden[handle])
             low = -share * total_upper + offset
@@ -100,16 +100,11 @@ class Objective:
             self.model.add(deviation == big_a * self.burden[handle] - share * self.total + offset)
             self.deviation[handle] = deviation
         # Redundant but strong: fair shares sum to T, so the deviations sum to the team's
-        # history minus the burden of anyone left out (no availability this period). Without
-        # it, propagation cannot see that pushing one deviation down lifts another.
-        left_out = [h for h in self.vars.handles if h not in self.deviation]
+        # history. Without it, propagation cannot see that pushing one deviation down lifts
+        # another.
         self.model.add(
-            sum(self.deviation.values()) + big_a * sum(self.burden[h] for h in left_out)
-            == sum(
-                int(big_a * e.history * self.scale)
-                for e in self.calendar.scenario.engineers
-                if e.handle in self.deviation
-            )
+            sum(self.deviation.values())
+            == sum(int(big_a * e.history * self.scale) for e in self.calendar.scenario.engineers)
         )
 
     def deviation_domain(self) -> tuple[int, int]:
