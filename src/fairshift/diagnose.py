@@ -81,7 +81,8 @@ def explain_infeasible(scenario: Scenario, *, time_limit: float = 20.0) -> Expla
     return Explanation(
         tuple(facts),
         minimal=minimal,
-        relaxations=tuple(sorted(relaxations, key=lambda r: r.sentence)),
+        # Two facts can call for the same change (a week's primary and secondary coverage).
+        relaxations=tuple(sorted(set(relaxations), key=lambda r: (r.sentence, r.rule))),
     )
 
 
