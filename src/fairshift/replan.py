@@ -175,13 +175,15 @@ def replan(
     before = {(a.role, a.slot): a.engineer for a in previous.assignments}
 
     # A frozen assignment that breaks a hard rule of the new scenario cannot be kept.
-    for violation in validate(scenario, previous):
-        if violation.slot in frozen and violation.rule != "coverage":
-            raise FairshiftError(
-                f"frozen slot {violation.slot}: {violation.engineer} {violation.message} "
-                f"(rule {violation.rule_name}); move today earlier, freeze fewer weeks, or "
-                "agree a swap first"
-            )
+    broken = [
+        f"frozen slot {v.slot}: {v.engineer} {v.message} (rule {v.rule_name})"
+        for v in validate(scenario, previous)
+        if v.slot in frozen and v.rule != "coverage"
+    ]
+    if broken:
+        raise FairshiftError(
+            "; ".join(broken) + "; move today earlier, freeze fewer weeks, or agree a swap first"
+        )
     for role in Role:
         for slot in built.vars.slots_of(role):
             if slot.id not in frozen:

@@ -23,8 +23,12 @@ from .errors import InfeasibleError, NoSolutionFoundError
 from .model.constraints import CONSTRAINTS, RuleContext
 from .model.objective import Objective
 from .model.variables import Variables
+from .model.warmstart import greedy_hint
 from .scenario import Scenario
 from .schedule import Assignment, Schedule, Stage, Status, _ordered
+
+#: Above this many assignment variables a model counts as large (presolve is lightened).
+LARGE_MODEL = 5_000
 
 #: ``progress(stage, value, bound, elapsed_seconds)``, called on every improving solution.
 Progress = Callable[[str, float, float, float], None]
@@ -61,10 +65,13 @@ class SolverOptions:
     log: bool = False
     work_limit: float | None = None
 
-    def apply(self, solver: cp_model.CpSolver, seconds: float, share: float = 1.0) -> None:
+    def apply(
+        self, solver: cp_model.CpSolver, seconds: float, share: float = 1.0, *, large: bool = False
+    ) -> None:
         """Set the parameters of ``solver`` for a stage with ``seconds`` left.
 
-        ``share`` is the stage's fraction of :attr:`work_limit`.
+        ``share`` is the stage's fraction of :attr:`work_limit`; ``large`` marks a model with
+        more than :data:`LARGE_MODEL` assignment variables.
         """
         params = solver.parameters
         params.max_time_in_seconds = max(seconds, 0.01)
@@ -76,6 +83,10 @@ class SolverOptions:
         # The LP relaxation of the fairness terms is what proves the bounds; level 2 adds
         # cuts that also steer the search to balanced assignments (measured in benchmarks).
         params.linearization_level = 2
+        if large:
+            # Probing costs ~20 s per stage on 200 engineers x 52 weeks and buys nothing the
+            # search needs (benchmarks/RESULTS.md); small models keep CP-SAT's default.
+            params.cp_model_probing_level = 0
         params.log_search_progress = self.log
 
 
@@ -123,6 +134,30 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
 #: Relative share of the time limit per stage (the headline proof, stage 1, gets half).
 _STAGE_SHARE = {"max_deviation": 4.0, "min_deviation": 1.0, "sum_of_squares": 1.0, "spread": 2.0}
+
+
+def _hint_everything(model: cp_model.CpModel, decisions: dict[int, int]) -> None:
+    """Hint every variable, not only the decisions, so CP-SAT can take the hint as it is.
+
+    With only the assignment hinted, a large model spends its first minute re-deriving
+    burdens and deviations under the LP; fixing the decisions in a copy and reading the rest
+    off costs a fraction of a second. A hint that breaks a rule is passed on as it is.
+    """
+    copy = model.clone()
+    for index, value in decisions.items():
+        copy.add(copy.get_int_var_from_proto_index(index) == value)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.num_workers = 1
+    if solver.solve(copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = {
+            i: solver.value(copy.get_int_var_from_proto_index(i))
+            for i in range(len(model.proto.variables))
+        }
+    else:
+        values = decisions
+    for index, value in values.items():
+        model.add_hint(model.get_int_var_from_proto_index(index), value)
 
 
 class _Interrupt:
@@ -237,7 +272,9 @@ def solve(
         The time limit ran out before any schedule was found.
     """
     options = SolverOptions(time_limit, seed, workers, deterministic, log, work_limit)
-    return optimise(build_model(scenario), options, progress=progress)
+    built = build_model(scenario)
+    assert built.objective is not None
+    return optimise(built, options, progress=progress, hint=greedy_hint(built.objective))
 
 
 #: A final stage added by a caller: ``(name, description, expression)``, minimised last.
@@ -345,15 +382,19 @@ def optimise(
         model.clear_hints()  # type: ignore[no-untyped-call]
         seed_values = solution if solution is not None else initial
         if seed_values is not None:
-            for var in built.vars.all():
-                model.add_hint(var, seed_values[var.index])
+            _hint_everything(model, seed_values)
         if spec.maximize:
             model.maximize(expression)
         else:
             model.minimize(expression)
         solver = cp_model.CpSolver()
         # Each stage gets its share of what is left; time a stage does not use rolls over.
-        options.apply(solver, remaining * weights[i] / sum(weights[i:]), weights[i] / sum(weights))
+        options.apply(
+            solver,
+            remaining * weights[i] / sum(weights[i:]),
+            weights[i] / sum(weights),
+            large=len(built.vars.all()) > LARGE_MODEL,
+        )
         callback = _Reporter(spec.name, spec.to_report, progress) if progress else None
         stage_start = time.perf_counter()
         with _stop_on_interrupt(solver) as interrupted:
@@ -361,7 +402,7 @@ def optimise(
             left = deadline - time.perf_counter()
             if status == cp_model.UNKNOWN and solution is None and left > 0.05 and not interrupted:
                 # Nothing found within the first stage's share: it may use all the time left.
-                options.apply(solver, left)
+                options.apply(solver, left, large=len(built.vars.all()) > LARGE_MODEL)
                 status = _solve(solver, model, callback)
         if interrupted and solution is None and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise KeyboardInterrupt
