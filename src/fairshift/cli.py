@@ -32,13 +32,7 @@ PlanOutput = Callable[[Schedule, Path, argparse.Namespace], None]
 
 
 def _write_tables(schedule: Schedule, out: Path, _args: argparse.Namespace) -> None:
-    from .io import write_atomic
-
-    schedule.to_csv(out / "schedule.csv")
-    write_atomic(
-        out / "fairness.csv",
-        schedule.fairness().to_csv(index=False, lineterminator="\n", float_format="%.4f"),
-    )
+    schedule.write_tables(out)
 
 
 #: Outputs written by ``fairshift plan``, in order.

@@ -346,12 +346,8 @@ def cmd_replan(args: argparse.Namespace) -> int:
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result.schedule.to_csv(out / "schedule.csv")
+    result.schedule.write_tables(out)
     write_atomic(out / "changes.csv", result.diff.to_csv(index=False, lineterminator="\n"))
-    write_atomic(
-        out / "fairness.csv",
-        result.schedule.fairness().to_csv(index=False, lineterminator="\n", float_format="%.4f"),
-    )
     # Feeds compare against the previous plan's, so only changed events bump SEQUENCE.
     result.schedule.to_ics(out / "calendars", previous=Path(args.previous) / "calendars")
     print(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,11 +97,16 @@ class Scenario:
         """Engineer handles, in scenario order."""
         return tuple(engineer.handle for engineer in self.engineers)
 
+    @functools.cached_property
+    def _by_handle(self) -> dict[str, Engineer]:
+        # Looked up inside every rule's loop; a linear scan there is quadratic in team size.
+        return {engineer.handle: engineer for engineer in self.engineers}
+
     def engineer(self, handle: str) -> Engineer:
         """Return the engineer with this handle, or raise a :class:`ScenarioError`."""
-        for engineer in self.engineers:
-            if engineer.handle == handle:
-                return engineer
+        found = self._by_handle.get(handle)
+        if found is not None:
+            return found
         raise ScenarioError(
             "engineer",
             f"{handle!r} is not an engineer of this scenario",

@@ -226,6 +226,16 @@ class Schedule:
 
         return write_feeds(self, directory, previous=directory if previous is None else previous)
 
+    def write_tables(self, directory: str | Path) -> None:
+        """Write ``schedule.csv`` and ``fairness.csv`` into ``directory``, each atomically."""
+        from .io import write_atomic
+
+        self.to_csv(Path(directory) / "schedule.csv")
+        write_atomic(
+            Path(directory) / "fairness.csv",
+            self.fairness().to_csv(index=False, lineterminator="\n", float_format="%.4f"),
+        )
+
     @classmethod
     def from_dataframe(
         cls, scenario: Scenario, table: pd.DataFrame, *, label: str = ""
