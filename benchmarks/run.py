@@ -131,6 +131,7 @@ class StageRow:
     bound: float | None
     gap: float | None
     seconds: float
+    steps: int = 0
 
 
 @dataclass
@@ -189,7 +190,8 @@ def run_fairshift(instance: Instance, args: argparse.Namespace) -> Row:
         run.seconds = schedule.seconds
         run.objective, run.bound, run.gap = schedule.objective, schedule.bound, schedule.gap
         run.stages = [
-            StageRow(s.name, s.status, s.value, s.bound, s.gap, s.seconds) for s in schedule.stages
+            StageRow(s.name, s.status, s.value, s.bound, s.gap, s.seconds, s.steps)
+            for s in schedule.stages
         ]
         run.violations = len(fs.validate(scenario, schedule))
         csv = schedule.to_dataframe().to_csv(index=False, lineterminator="\n")
@@ -531,7 +533,9 @@ def stage_cell(stage: Row | None) -> str:
 
 
 def stages_table(rows: list[Row]) -> list[str]:
-    lines = _header(["instance", "stage", "status", "value", "bound", "gap", "seconds"])
+    lines = _header(
+        ["instance", "stage", "status", "value", "bound", "gap", "seconds", "search steps"]
+    )
     for row in rows:
         for stage in row["fairshift"].get("stages", []):
             lines.append(
@@ -544,6 +548,7 @@ def stages_table(rows: list[Row]) -> list[str]:
                         _num(stage["bound"], 3),
                         _num(stage["gap"], 3),
                         _num(stage["seconds"]),
+                        stage.get("steps", 0),
                     ]
                 )
             )
@@ -738,7 +743,8 @@ def render(results: Row, notes: str) -> str:
         "### Stages",
         "",
         "Values and bounds are days of burden for the deviation stages, squared quarter days "
-        "for `sum_of_squares` and day counts for `spread`.",
+        "for `sum_of_squares` and day counts for `spread`. `search steps` counts the "
+        "neighbourhood-search steps that followed the full model (teams of more than 10).",
         "",
         *stages_table(rows),
         "",

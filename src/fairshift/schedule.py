@@ -48,7 +48,8 @@ class Stage:
     """One stage of the lexicographic objective, with what was proven about it.
 
     ``value`` and ``bound`` are in burden units (days), except for stage 3 (squared quarter
-    days) and stage 4 (day counts).
+    days) and stage 4 (day counts). ``steps`` counts the neighbourhood-search steps that
+    followed the full model (large teams only).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Stage:
     value: float | None
     bound: float | None
     seconds: float
+    steps: int = 0
 
     @property
     def proven(self) -> bool:

@@ -1,15 +1,21 @@
 """Solve a scenario: build the CP-SAT model, run the lexicographic stages, read the schedule.
 
 Each stage is solved to proven optimality when time allows; its optimum is then fixed as a
-constraint and the solution is handed to the next stage as a hint. The search is
-deterministic for a given seed (CP-SAT's interleaved search), whatever the number of
-workers, as long as every stage finishes within its time limit.
+constraint and the solution is handed to the next stage as a hint. The two deviation stages
+also get a lattice bound (:mod:`fairshift.model.lattice`) as a cut, so a schedule that meets
+it is proven optimal at once. On teams of more than
+:data:`~fairshift.model.neighbourhood.MIN_TEAM` engineers the full model runs for a short share
+of each stage and a neighbourhood search (:mod:`fairshift.model.neighbourhood`) uses the
+rest. The search is deterministic for a given seed (one CP-SAT worker, or CP-SAT's
+interleaved search), as long as every stage finishes within its time limit; a work limit
+makes even a solve cut short reproducible.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import signal
 import threading
 import time
@@ -21,6 +27,8 @@ from ortools.sat.python import cp_model
 from .calendar import ShiftCalendar, expand
 from .errors import InfeasibleError, NoSolutionFoundError
 from .model.constraints import CONSTRAINTS, RuleContext
+from .model.lattice import Lattice, lattice
+from .model.neighbourhood import MIN_TEAM, Goal, NeighbourhoodSearch, evaluate
 from .model.objective import Objective
 from .model.variables import Variables
 from .model.warmstart import greedy_hint
@@ -136,12 +144,14 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 _STAGE_SHARE = {"max_deviation": 4.0, "min_deviation": 1.0, "sum_of_squares": 1.0, "spread": 2.0}
 
 
-def _hint_everything(model: cp_model.CpModel, decisions: dict[int, int]) -> None:
+def _hint_everything(model: cp_model.CpModel, decisions: dict[int, int]) -> list[int] | None:
     """Hint every variable, not only the decisions, so CP-SAT can take the hint as it is.
 
     With only the assignment hinted, a large model spends its first minute re-deriving
     burdens and deviations under the LP; fixing the decisions in a copy and reading the rest
     off costs a fraction of a second. A hint that breaks a rule is passed on as it is.
+
+    Returns the completed values of every variable, or ``None`` if the decisions break a rule.
     """
     copy = model.clone()
     for index, value in decisions.items():
@@ -149,15 +159,15 @@ def _hint_everything(model: cp_model.CpModel, decisions: dict[int, int]) -> None
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = 10.0
     solver.parameters.num_workers = 1
+    hint = model.proto.solution_hint
     if solver.solve(copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = {
-            i: solver.value(copy.get_int_var_from_proto_index(i))
-            for i in range(len(model.proto.variables))
-        }
-    else:
-        values = decisions
-    for index, value in values.items():
-        model.add_hint(model.get_int_var_from_proto_index(index), value)
+        completed = list(solver.response_proto.solution)[: len(model.proto.variables)]
+        hint.vars.extend(range(len(completed)))
+        hint.values.extend(completed)
+        return completed
+    hint.vars.extend(list(decisions))
+    hint.values.extend(list(decisions.values()))
+    return None
 
 
 class _Interrupt:
@@ -216,6 +226,78 @@ def _solve(
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+#: With a neighbourhood search to follow, the full model gets this share of a stage's time.
+_FULL_MODEL_SHARE = 0.15
+#: Stages whose neighbourhood steps break ties towards the stage's lattice bound.
+_BALANCED_STAGES = frozenset({"max_deviation", "min_deviation"})
+
+
+def _neighbourhoods(
+    built: BuiltModel, options: SolverOptions, interrupt: _Interrupt
+) -> NeighbourhoodSearch | None:
+    """A neighbourhood search over the team, or ``None`` for teams small enough to solve whole.
+
+    Ctrl-C during a step stops the step and sets ``interrupt``.
+    """
+    handles = built.vars.handles
+    if len(handles) <= MIN_TEAM:
+        return None
+    groups: dict[str, list[int]] = {h: [] for h in handles}
+    for handle, _role, _slot, var in built.vars.items():
+        groups[handle].append(var.index)
+
+    def run(solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+        with _stop_on_interrupt(solver) as hit:
+            status = _solve(solver, model, None)
+        interrupt.hit = interrupt.hit or bool(hit)
+        return status
+
+    return NeighbourhoodSearch(
+        built.model, [groups[h] for h in handles], seed=options.seed, run=run
+    )
+
+
+class _LatticeBounds:
+    """Lattice bounds for the two deviation stages, added to the model as cuts."""
+
+    def __init__(self, objective: Objective) -> None:
+        self._objective = objective
+        self._lattice: Lattice | None = None
+        self._computed = False
+
+    def _get(self) -> Lattice | None:
+        if not self._computed:
+            self._lattice, self._computed = lattice(self._objective), True
+        return self._lattice
+
+    def cut(self, stage: str, expression: cp_model.LinearExprT, raw: dict[str, int]) -> int | None:
+        """Add the stage's lattice bound to the model and return it (``None`` if it has none)."""
+        if stage not in _BALANCED_STAGES or not self._objective.deviation:
+            return None
+        found = self._get()
+        if found is None:
+            return None
+        low, high = self._objective.deviation_domain()
+        model = self._objective.model
+        if stage == "max_deviation":
+            bound = found.largest_deviation_bound(low, high)
+            model.add(expression >= bound)
+        else:
+            largest = raw.get("max_deviation", high)
+            bound = found.smallest_deviation_bound(low, high, largest)
+            model.add(expression <= bound)
+        return bound
+
+
+def _best_bound(solver_bound: float, known: int | None, maximize: bool) -> int:
+    """The tighter of CP-SAT's bound and a known one, rounded inwards (values are integers)."""
+    if maximize:
+        rounded = math.floor(solver_bound + 1e-6)
+        return rounded if known is None else min(rounded, known)
+    rounded = math.ceil(solver_bound - 1e-6)
+    return rounded if known is None else max(rounded, known)
 
 
 @dataclass(frozen=True)
@@ -315,7 +397,6 @@ def optimise(
     stages: list[Stage] = []
     raw: dict[str, int] = {}  # each finished stage's value in the model's integer units
     evaluated: list[tuple[int, cp_model.LinearExprT, _StageSpec]] = []
-    last_solver: cp_model.CpSolver | None = None
     solution: dict[int, int] | None = None
 
     if not objective.deviation:
@@ -371,42 +452,53 @@ def optimise(
     )
 
     weights = [_STAGE_SHARE.get(spec.name, 1.0) for spec, _ in specs]
+    large = len(built.vars.all()) > LARGE_MODEL
+    interrupt = _Interrupt()  # set when Ctrl-C stops a neighbourhood step
+    search = _neighbourhoods(built, options, interrupt)
+    bounds = _LatticeBounds(objective)
     stopped = False
+    values: list[int] | None = None  # every model variable, from the latest stage
     for i, (spec, make_expression) in enumerate(specs):
         remaining = deadline - time.perf_counter()
         if solution is not None and (remaining <= 0.05 or stopped):
             stages.append(Stage(spec.name, spec.description, "SKIPPED", None, None, 0.0))
             continue
         expression = make_expression()
+        known = bounds.cut(spec.name, expression, raw)
         model = built.model
         model.clear_hints()  # type: ignore[no-untyped-call]
         seed_values = solution if solution is not None else initial
-        if seed_values is not None:
-            _hint_everything(model, seed_values)
+        completed = _hint_everything(model, seed_values) if seed_values is not None else None
         if spec.maximize:
             model.maximize(expression)
         else:
             model.minimize(expression)
         solver = cp_model.CpSolver()
         # Each stage gets its share of what is left; time a stage does not use rolls over.
-        options.apply(
-            solver,
-            remaining * weights[i] / sum(weights[i:]),
-            weights[i] / sum(weights),
-            large=len(built.vars.all()) > LARGE_MODEL,
-        )
+        stage_seconds = remaining * weights[i] / sum(weights[i:])
+        stage_work = weights[i] / sum(weights)
+        # With a neighbourhood search to follow, the full model only needs a first schedule
+        # and whatever it proves early; the search gets the rest.
+        first = _FULL_MODEL_SHARE if search is not None else 1.0
+        options.apply(solver, stage_seconds * first, stage_work * first, large=large)
         callback = _Reporter(spec.name, spec.to_report, progress) if progress else None
         stage_start = time.perf_counter()
         with _stop_on_interrupt(solver) as interrupted:
             status = _solve(solver, model, callback)
             left = deadline - time.perf_counter()
-            if status == cp_model.UNKNOWN and solution is None and left > 0.05 and not interrupted:
+            start_from_hint = search is not None and completed is not None
+            if (
+                status == cp_model.UNKNOWN
+                and solution is None
+                and left > 0.05
+                and not interrupted
+                and not start_from_hint
+            ):
                 # Nothing found within the first stage's share: it may use all the time left.
-                options.apply(solver, left, large=len(built.vars.all()) > LARGE_MODEL)
+                options.apply(solver, left, large=large)
                 status = _solve(solver, model, callback)
         if interrupted and solution is None and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise KeyboardInterrupt
-        seconds = time.perf_counter() - stage_start
         # Ctrl-C: keep the best schedule so far; the remaining stages are not run.
         stopped = stopped or bool(interrupted)
 
@@ -414,42 +506,85 @@ def optimise(
             from .diagnose import explain_infeasible
 
             raise InfeasibleError(explain_infeasible(scenario, time_limit=max(remaining, 10.0)))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if solution is None:
-                raise NoSolutionFoundError(
-                    f"no schedule found within {time_limit:g} s (none was proven impossible "
-                    "either); raise the time limit"
-                )
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = round(solver.objective_value)
+            bound: int | None = _best_bound(solver.best_objective_bound, known, spec.maximize)
+            values = list(solver.response_proto.solution)
+        elif solution is None and not (search is not None and completed is not None):
+            raise NoSolutionFoundError(
+                f"no schedule found within {time_limit:g} s (none was proven impossible "
+                "either); raise the time limit"
+            )
+        elif search is not None and completed is not None and not stopped:
+            # The full model found nothing better in its share, but the previous stage's
+            # schedule (completed above) is a valid start for the neighbourhood search.
+            status = cp_model.FEASIBLE
+            values, value, bound = completed, evaluate(expression, completed), known
+        else:
+            seconds = time.perf_counter() - stage_start
             stages.append(Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds))
             continue
-        value = solver.objective_value
-        bound = solver.best_objective_bound
+        steps = 0
+        if status == cp_model.FEASIBLE and search is not None and not stopped:
+            goal = Goal(
+                expression,
+                spec.maximize,
+                deviations=tuple(objective.deviation.values()),
+                target=known if spec.name in _BALANCED_STAGES else None,
+                bound=bound,
+            )
+
+            def report(
+                found: int,
+                spec: _StageSpec = spec,
+                bound: int | None = bound,
+                start: float = stage_start,
+            ) -> None:
+                if progress is not None:
+                    elapsed = time.perf_counter() - start
+                    shown = spec.to_report(bound) if bound is not None else float("nan")
+                    progress(spec.name, spec.to_report(found), shown, elapsed)
+
+            outcome = search.improve(
+                goal,
+                values,
+                seconds=stage_seconds - (time.perf_counter() - stage_start),
+                work=None if options.work_limit is None else options.work_limit * stage_work,
+                on_improve=report,
+                stop=lambda: bool(interrupt),
+            )
+            stopped = stopped or bool(interrupt)
+            values, value = outcome.values, outcome.value
+            steps = outcome.steps
+        seconds = time.perf_counter() - stage_start
+        proven = status == cp_model.OPTIMAL or value == bound
+        shown = value if proven else bound
         stages.append(
             Stage(
                 spec.name,
                 spec.description,
-                "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE",
+                "OPTIMAL" if proven else "FEASIBLE",
                 spec.to_report(value),
-                spec.to_report(bound),
+                None if shown is None else spec.to_report(shown),
                 seconds,
+                steps,
             )
         )
-        solution = {var.index: solver.value(var) for var in built.vars.all()}
+        solution = {var.index: values[var.index] for var in built.vars.all()}
         evaluated.append((len(stages) - 1, expression, spec))
-        last_solver = solver
         # Fix this stage's optimum before the next one (integral, so no rounding slack).
-        fixed = raw[spec.name] = round(value)
+        raw[spec.name] = value
         if spec.maximize:
-            model.add(expression >= fixed)
+            model.add(expression >= value)
         else:
-            model.add(expression <= fixed)
+            model.add(expression <= value)
 
-    assert solution is not None and last_solver is not None
+    assert solution is not None and values is not None
     # A stage stopped by the time limit may still be improved by later stages (each only
     # fixes an upper bound), so every value is read again on the final schedule.
     for i, expression, spec in evaluated:
         if not isinstance(expression, int):
-            final = spec.to_report(last_solver.value(expression))
+            final = spec.to_report(evaluate(expression, values))
             stages[i] = dataclasses.replace(stages[i], value=final)
     assignments = [
         Assignment(slot.id, role, slot.start, slot.end, handle)

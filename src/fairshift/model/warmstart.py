@@ -27,17 +27,18 @@ def greedy_hint(objective: Objective) -> Hint:
     scenario = calendar.scenario
     rules = scenario.rules
     people = {e.handle: e for e in scenario.engineers}
-    share = {h: Fraction(max(a, 1)) for h, a in objective.availability.items()}
+    total = _expected_total(objective)
+    big_a = max(objective.team_availability, 1)
+    share = {h: Fraction(total * a, big_a) for h, a in objective.availability.items()}
     history = {e.handle: e.history * objective.scale for e in scenario.engineers}
     load: dict[str, Fraction] = {h: Fraction(0) for h in people}
     on_call: dict[str, list[bool]] = {h: [] for h in people}
     primary_last: dict[str, bool] = dict.fromkeys(people, False)
-    primaries: dict[int, str] = {}
     hint: Hint = {}
 
     def need(handle: str) -> Fraction:
-        # Burden (history included) per unit of availability: lowest goes first.
-        return (load[handle] + history[handle]) / share[handle]
+        # Deviation so far (history included): furthest below the fair share goes first.
+        return load[handle] + history[handle] - share[handle]
 
     def rested(handle: str) -> bool:
         recent = on_call[handle][-rules.max_consecutive_weeks :]
@@ -46,37 +47,38 @@ def greedy_hint(objective: Objective) -> Hint:
     def free(handle: str, week: Slot) -> bool:
         return calendar.blocked(people[handle], week) is None and rested(handle)
 
-    for week in calendar.weeks:
-        order = sorted(people, key=lambda h: (need(h), h))
-        pair = _pick_pair(order, week, objective, free, primary_last)
-        first = pair[0] if pair else None
-        for handle in people:
-            on_call[handle].append(handle in pair)
-            primary_last[handle] = handle == first
-        if first is not None:
-            primaries[week.index] = first
-            for handle, role in zip(pair, (Role.PRIMARY, Role.SECONDARY), strict=True):
-                hint[handle, role.value, week.id] = 1
-                load[handle] += objective.slot_weight(handle, role, week.index)
-
+    # Month-end windows first: they are the heaviest shifts, so they go to whoever is furthest
+    # below their share before the weekly shifts fill everyone up.
     minimum = scenario.month_end.min_seniority
+    not_primary: dict[int, set[str]] = {}
     for window in calendar.month_ends:
-        busy = (
-            {primaries.get(w.index) for w in calendar.weeks_overlapping(window)}
-            if rules.month_end_not_primary
-            else set()
-        )
         eligible = [
             h
             for h in sorted(people, key=lambda h: (need(h), h))
-            if people[h].seniority >= minimum
-            and h not in busy
-            and calendar.blocked(people[h], window) is None
+            if people[h].seniority >= minimum and calendar.blocked(people[h], window) is None
         ]
         if eligible:
             holder = eligible[0]
             hint[holder, Role.MONTH_END.value, window.id] = 1
             load[holder] += objective.slot_weight(holder, Role.MONTH_END, window.index)
+            if rules.month_end_not_primary:
+                for week in calendar.weeks_overlapping(window):
+                    not_primary.setdefault(week.index, set()).add(holder)
+
+    for week in calendar.weeks:
+        order = sorted(people, key=lambda h: (need(h), h))
+        pair = _pick_pair(
+            order, week, objective, free, primary_last, not_primary.get(week.index, set())
+        )
+        first = pair[0] if pair else None
+        for handle in people:
+            on_call[handle].append(handle in pair)
+            primary_last[handle] = handle == first
+        if first is not None:
+            for handle, role in zip(pair, (Role.PRIMARY, Role.SECONDARY), strict=True):
+                hint[handle, role.value, week.id] = 1
+                load[handle] += objective.slot_weight(handle, role, week.index)
+
     return hint
 
 
@@ -86,6 +88,7 @@ def _pick_pair(
     objective: Objective,
     free: Callable[[str, Slot], bool],
     primary_last: dict[str, bool],
+    not_primary: set[str],
 ) -> tuple[str, ...]:
     """The first (primary, secondary) in ``order`` that satisfies the weekly rules."""
     calendar = objective.calendar
@@ -96,6 +99,8 @@ def _pick_pair(
     needs = rules.junior_primary_needs
     hard = rules.public_holidays is HolidayMode.HARD
     for primary in available:
+        if primary in not_primary:
+            continue  # holds a month-end window on these days
         if not rules.primary_back_to_back and primary_last[primary]:
             continue
         if hard and calendar.holiday_dates(people[primary], week):
@@ -108,3 +113,16 @@ def _pick_pair(
                 continue
             return primary, secondary
     return ()
+
+
+def _expected_total(objective: Objective) -> Fraction:
+    """Total burden of the period if every shift went to an average holder."""
+    calendar = objective.calendar
+    handles = objective.vars.handles
+    total = Fraction(0)
+    for role in Role:
+        for slot in objective.vars.slots_of(role):
+            weights = [objective.slot_weight(h, role, slot.index) for h in handles]
+            total += Fraction(sum(weights), len(weights))
+    del calendar
+    return total

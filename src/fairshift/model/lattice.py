@@ -1,0 +1,268 @@
+"""Lattice bounds on the deviation stages: what integrality alone rules out.
+
+The LP relaxation splits shifts fractionally and meets every fair share exactly, so its bound
+on the largest deviation is the team's mean deviation. Real burdens are sums of whole shifts:
+engineer ``e`` can only carry a burden from the set ``R_e`` of sums of the shifts open to them
+(at most one weekly role per week; leave, employment, month-end seniority and hard holidays
+respected). A subset-sum pass gives ``R_e`` exactly for that relaxation.
+
+Largest deviation at most ``z`` means, for every engineer, ``A * B_e - a_e * T + h_e <= z``
+(notation of :mod:`fairshift.model.objective`), so ``B_e`` is at most the largest value of
+``R_e`` under ``(z + a_e * T - h_e) / A``; the burdens must still add up to the total ``T``,
+which lies between the cheapest and the dearest holder of every shift. The smallest ``z`` for
+which some ``T`` passes this test is a valid lower bound on stage 1; the same reasoning bounds
+the smallest deviation of stage 2 from above. Both are checked against proven optima in the
+tests, and both are handed to CP-SAT as cuts, so a schedule that meets them is proven optimal
+at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..calendar import WEEKLY_ROLES, Role
+from ..policy import HolidayMode
+from .objective import Objective
+
+#: Beyond this magnitude the int64 arithmetic below could overflow: no bound is given.
+_LIMIT = 2**61
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ShiftClass:
+    """Shifts of one role that weigh at least ``weight`` for whoever holds them.
+
+    Each needs its own holder, and an engineer holding ``c`` of them carries at least
+    ``c * weight``.
+
+    Attributes
+    ----------
+    count
+        Number of such shifts.
+    weight
+        Smallest weight of any of them, for any engineer allowed to hold it.
+    open
+        Per engineer, how many of them are open to them.
+    """
+
+    count: int
+    weight: int
+    open: IntArray
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """Achievable burdens per engineer and the range of the total burden.
+
+    Attributes
+    ----------
+    values
+        All achievable burdens of all engineers, engineer ``i``'s shifted by ``i * stride``,
+        sorted (so one ``searchsorted`` rounds every engineer's cap at once).
+    stride
+        Larger than any burden.
+    availability, offset
+        ``a_e`` and ``h_e`` per engineer, in the objective's order.
+    team_availability
+        ``A``.
+    total_low, total_high
+        Smallest and largest possible total burden ``T``.
+    """
+
+    values: IntArray
+    stride: int
+    availability: IntArray
+    offset: IntArray
+    team_availability: int
+    total_low: int
+    total_high: int
+    classes: tuple[ShiftClass, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of engineers."""
+        return len(self.availability)
+
+    def _caps(self, z: IntArray, totals: IntArray) -> IntArray:
+        """``(z + a_e * T - h_e) / A`` rounded down, per total (rows) and engineer (columns)."""
+        raw = z[:, None] + self.availability[None, :] * totals[:, None] - self.offset[None, :]
+        return np.floor_divide(raw, self.team_availability)
+
+    def _ceil_caps(self, y: IntArray, totals: IntArray) -> IntArray:
+        """``(y + a_e * T - h_e) / A`` rounded up, per total (rows) and engineer (columns)."""
+        raw = y[:, None] + self.availability[None, :] * totals[:, None] - self.offset[None, :]
+        return -np.floor_divide(-raw, self.team_availability)
+
+    def _round_down(self, caps: IntArray) -> IntArray:
+        """Largest achievable burden ``<= cap`` per cell; -1 where there is none."""
+        clipped = np.clip(caps, -1, self.stride - 1)
+        base = np.arange(self.size, dtype=np.int64)[None, :] * self.stride
+        keys = base + clipped
+        index = np.searchsorted(self.values, keys, side="right") - 1
+        found = self.values[np.maximum(index, 0)]
+        result = found - base
+        return np.where((clipped >= 0) & (index >= 0) & (result >= 0), result, -1)
+
+    def _round_up(self, floors: IntArray) -> IntArray:
+        """Smallest achievable burden ``>= floor`` per cell; ``stride`` where there is none."""
+        clipped = np.clip(floors, 0, self.stride)
+        base = np.arange(self.size, dtype=np.int64)[None, :] * self.stride
+        index = np.searchsorted(self.values, base + clipped, side="left")
+        found = self.values[np.minimum(index, len(self.values) - 1)]
+        result = found - base
+        ok = (index < len(self.values)) & (result < self.stride)
+        return np.where(ok, result, self.stride)
+
+    def _max_fits(self, z: IntArray, totals: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether every deviation can be ``<= z`` with burdens adding up to each total."""
+        caps = self._caps(z, totals)
+        highs = self._round_down(caps)
+        fits = np.asarray((highs >= 0).all(axis=1) & (highs.sum(axis=1) >= totals), dtype=bool)
+        return fits & self._holders_fit(np.maximum(caps, 0))
+
+    def _holders_fit(self, caps: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether every shift of every class finds a holder whose burden stays under the cap.
+
+        Engineer ``e`` can hold at most ``cap_e // weight`` shifts of a class (and no more than
+        are open to them); together they must cover the class.
+        """
+        fits = np.ones(caps.shape[0], dtype=bool)
+        for shift_class in self.classes:
+            held = np.minimum(caps // shift_class.weight, shift_class.open[None, :])
+            fits &= held.sum(axis=1) >= shift_class.count
+        return fits
+
+    def _min_fits(self, y: IntArray, z: int, totals: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether deviations can lie in ``[y, z]`` with burdens adding up to each total."""
+        caps = self._caps(np.full_like(y, z), totals)
+        highs = self._round_down(caps)
+        lows = self._round_up(self._ceil_caps(y, totals))
+        ok = np.asarray((highs >= 0).all(axis=1) & (lows <= highs).all(axis=1), dtype=bool)
+        ok &= self._holders_fit(np.maximum(caps, 0))
+        ok &= (lows.sum(axis=1) <= totals) & (highs.sum(axis=1) >= totals)
+        return ok
+
+    def largest_deviation_bound(self, low: int, high: int) -> int:
+        """Smallest ``z`` in ``[low, high]`` that passes the lattice test (a lower bound)."""
+        totals = np.arange(self.total_low, self.total_high + 1, dtype=np.int64)
+        lo = np.full(len(totals), low, dtype=np.int64)
+        hi = np.full(len(totals), high + 1, dtype=np.int64)  # high + 1: no z fits this total
+        while (lo < hi).any():
+            mid = (lo + hi) // 2
+            active = lo < hi
+            fits = self._max_fits(mid, totals)
+            hi = np.where(active & fits, mid, hi)
+            lo = np.where(active & ~fits, mid + 1, lo)
+        return int(min(lo.min(), high))
+
+    def smallest_deviation_bound(self, low: int, high: int, largest: int) -> int:
+        """Largest ``y`` in ``[low, high]`` that fits under a largest deviation ``largest``."""
+        totals = np.arange(self.total_low, self.total_high + 1, dtype=np.int64)
+        lo = np.full(len(totals), low - 1, dtype=np.int64)  # low - 1: no y fits this total
+        hi = np.full(len(totals), high, dtype=np.int64)
+        while (lo < hi).any():
+            mid = (lo + hi + 1) // 2
+            active = lo < hi
+            fits = self._min_fits(mid, largest, totals)
+            lo = np.where(active & fits, mid, lo)
+            hi = np.where(active & ~fits, mid - 1, hi)
+        return int(max(hi.max(), low))
+
+
+def lattice(objective: Objective) -> Lattice | None:
+    """The achievable burdens of every engineer, or ``None`` if the numbers are too large."""
+    calendar = objective.calendar
+    scenario = calendar.scenario
+    hard = scenario.rules.public_holidays is HolidayMode.HARD
+    minimum = scenario.month_end.min_seniority
+    reachable: list[list[int]] = []
+    eligible: dict[tuple[Role, int], list[int]] = {}
+    opened: dict[tuple[str, Role, int], int] = {}  # weight of each shift open to an engineer
+    for engineer in scenario.engineers:
+        handle = engineer.handle
+        sums = 1  # bit b set: burden b is achievable
+        for week in calendar.weeks:
+            if calendar.blocked(engineer, week) is not None:
+                continue
+            choices = []
+            if not (hard and calendar.holiday_dates(engineer, week)):
+                choices.append(objective.slot_weight(handle, Role.PRIMARY, week.index))
+                eligible.setdefault((Role.PRIMARY, week.index), []).append(choices[-1])
+                opened[handle, Role.PRIMARY, week.index] = choices[-1]
+            choices.append(objective.slot_weight(handle, Role.SECONDARY, week.index))
+            eligible.setdefault((Role.SECONDARY, week.index), []).append(choices[-1])
+            opened[handle, Role.SECONDARY, week.index] = choices[-1]
+            sums |= _shifted(sums, choices)
+        if engineer.seniority >= minimum:
+            for window in calendar.month_ends:
+                if calendar.blocked(engineer, window) is not None:
+                    continue
+                weight = objective.slot_weight(handle, Role.MONTH_END, window.index)
+                eligible.setdefault((Role.MONTH_END, window.index), []).append(weight)
+                opened[handle, Role.MONTH_END, window.index] = weight
+                sums |= sums << weight
+        reachable.append([b for b in range(sums.bit_length()) if sums >> b & 1])
+    classes = []
+    for role in (*WEEKLY_ROLES, Role.MONTH_END):
+        slots = calendar.month_ends if role is Role.MONTH_END else calendar.weeks
+        # Each shift's weight for its lightest possible holder, then one class per level.
+        lightest = {
+            slot.index: min(eligible[role, slot.index])
+            for slot in slots
+            if eligible.get((role, slot.index))
+        }
+        for level in sorted(set(lightest.values())):
+            if level <= 0:
+                continue
+            heavy = [index for index, weight in lightest.items() if weight >= level]
+            opened_per_engineer = [
+                sum(1 for index in heavy if (handle, role, index) in opened)
+                for handle in objective.vars.handles
+            ]
+            classes.append(
+                ShiftClass(len(heavy), level, np.array(opened_per_engineer, dtype=np.int64))
+            )
+    total_low = total_high = 0
+    for role in (*WEEKLY_ROLES, Role.MONTH_END):
+        for slot in calendar.month_ends if role is Role.MONTH_END else calendar.weeks:
+            weights = eligible.get((role, slot.index))
+            if not weights:
+                return None  # nobody can hold this shift: the model is infeasible anyway
+            total_low += min(weights)
+            total_high += max(weights)
+    stride = max(max(r) for r in reachable) + 2
+    availability = [objective.availability[e.handle] for e in scenario.engineers]
+    offset = [
+        int(objective.team_availability * e.history * objective.scale) for e in scenario.engineers
+    ]
+    big = objective.team_availability
+    magnitude = (
+        stride * len(reachable) + max(availability) * total_high + max(map(abs, offset)) + big
+    ) * 4
+    if magnitude * max(big, 1) > _LIMIT or big == 0:
+        return None
+    values = np.array(
+        [i * stride + b for i, sums_e in enumerate(reachable) for b in sums_e], dtype=np.int64
+    )
+    return Lattice(
+        values,
+        stride,
+        np.array(availability, dtype=np.int64),
+        np.array(offset, dtype=np.int64),
+        big,
+        total_low,
+        total_high,
+        tuple(classes),
+    )
+
+
+def _shifted(sums: int, choices: list[int]) -> int:
+    result = 0
+    for choice in choices:
+        result |= sums << choice
+    return result

@@ -1,0 +1,244 @@
+"""Large-neighbourhood search over engineers, deterministic for a given seed.
+
+One CP-SAT worker has no large-neighbourhood search of its own, and on large teams the full
+model stalls soon after its first schedule: moving one shift from an overloaded engineer to
+an underloaded one means changing a few variables among tens of thousands. Each step here
+keeps every engineer's shifts fixed except those of a small group (the most overloaded, the
+most underloaded and a seeded random few) and lets CP-SAT reshuffle the group's shifts
+among themselves, under every hard rule and every earlier stage's optimum.
+
+The sub-problem minimises the stage's objective, with ties broken towards a balanced group
+(total excess over a target for the largest-deviation stage, total shortfall under one for
+the smallest). A step is kept only if it improves ``(stage value, tie-breaker)`` on the whole
+team, so the incumbent never gets worse. Every step has a deterministic work limit, and the
+group size adapts to whether steps finish, so the same seed gives the same steps.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model, cp_model_helper
+
+#: Group sizes: never fewer than this many engineers in a step...
+MIN_GROUP = 6
+#: ...and never more (a step must stay small to be fast).
+MAX_GROUP = 48
+#: Teams of at most this many engineers are left to the full model.
+MIN_TEAM = 10
+#: Group size of the first step.
+START_GROUP = 12
+#: Linearization level of a step.
+STEP_LINEARIZATION = 0
+#: CP-SAT's deterministic work units per step.
+STEP_WORK = 0.1
+
+#: ``run(solver, model) -> status``: how a step is solved (the caller handles Ctrl-C).
+Runner = Callable[[cp_model.CpSolver, cp_model.CpModel], cp_model.CpSolverStatus]
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What the search improves.
+
+    Attributes
+    ----------
+    expression
+        The stage's objective.
+    maximize
+        Whether the stage maximises ``expression``.
+    deviations
+        Each engineer's scaled deviation variable (empty for stages without a tie-breaker).
+    target
+        For the deviation stages: the bound the stage aims at; excess over it (stage 1) or
+        shortfall under it (stage 2) breaks ties.
+    bound
+        The best proven bound on ``expression``; the search stops when it is reached.
+    """
+
+    expression: cp_model.LinearExprT
+    maximize: bool
+    deviations: Sequence[cp_model.IntVar] = ()
+    target: int | None = None
+    bound: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The best solution found, as values of every model variable, and what the search did."""
+
+    values: list[int]
+    value: int
+    steps: int
+    improvements: int
+    work: float
+
+
+class NeighbourhoodSearch:
+    """Improve a solution of ``model`` by re-solving one group of engineers at a time.
+
+    Parameters
+    ----------
+    model
+        The model with its hard rules and earlier stages' constraints (it is copied, never
+        changed).
+    groups
+        Per engineer, the indices of their assignment variables (in team order).
+    seed
+        Seeds the choice of groups.
+    run
+        Solves a step.
+    """
+
+    def __init__(
+        self,
+        model: cp_model.CpModel,
+        groups: Sequence[Sequence[int]],
+        *,
+        seed: int,
+        run: Runner,
+    ) -> None:
+        self._base = model
+        self._groups = [list(g) for g in groups]
+        self._rng = random.Random(seed)
+        self._run = run
+
+    def improve(
+        self,
+        goal: Goal,
+        values: list[int],
+        *,
+        seconds: float,
+        work: float | None,
+        on_improve: Callable[[int], None] | None = None,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> Outcome:
+        """Run steps from ``values`` until the bound, the time or the work budget is reached."""
+        import time
+
+        started = time.perf_counter()
+        model = self._base.clone()
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        sign = -1 if goal.maximize else 1
+        tie = self._tie_breaker(model, goal)
+        size = len(self._groups)
+        weight = max(size, 1)
+        model.minimize(cp_model.LinearExpr.weighted_sum([goal.expression, tie], [sign * weight, 1]))
+        best = list(values)
+        best_key = self._key(goal, best, sign)
+        group = min(START_GROUP, MAX_GROUP, size - 1)
+        steps = improvements = 0
+        spent = 0.0
+        domains = model.proto.variables
+        state: dict[int, int] = {}  # per assignment variable: -1 free, else its fixed value
+        while not stop():
+            if goal.bound is not None and best_key[0] <= goal.bound * sign:
+                break
+            left = seconds - (time.perf_counter() - started)
+            if left <= 0.05 or (work is not None and spent >= work):
+                break
+            chosen = self._choose(goal, best, group, sign)
+            for engineer, indices in enumerate(self._groups):
+                free = engineer in chosen
+                for index in indices:
+                    wanted = -1 if free else best[index]
+                    if state.get(index) != wanted:  # only touch domains that change
+                        domain = domains[index].domain
+                        domain[0], domain[1] = (0, 1) if free else (wanted, wanted)
+                        state[index] = wanted
+            model.clear_hints()  # type: ignore[no-untyped-call]
+            hint = model.proto.solution_hint
+            hint.vars.extend(range(len(best)))
+            hint.values.extend(best)
+            solver = cp_model.CpSolver()
+            params = solver.parameters
+            params.num_workers = 1
+            params.random_seed = steps
+            params.max_time_in_seconds = left
+            params.max_deterministic_time = (
+                STEP_WORK if work is None else max(min(STEP_WORK, work - spent), 0.01)
+            )
+            params.linearization_level = STEP_LINEARIZATION
+            params.cp_model_probing_level = 0
+            status = self._run(solver, model)
+            steps += 1
+            spent += solver.response_proto.deterministic_time
+            if status == cp_model.OPTIMAL:
+                group = min(group + 2, MAX_GROUP, size - 1)
+            elif group > MIN_GROUP:
+                group -= 2
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                continue
+            candidate = list(solver.response_proto.solution)[: len(best)]
+            key = self._key(goal, candidate, sign)
+            if key < best_key:
+                best, best_key = candidate, key
+                improvements += 1
+                if on_improve is not None:
+                    on_improve(best_key[0] * sign)
+        return Outcome(best, best_key[0] * sign, steps, improvements, spent)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _tie_breaker(self, model: cp_model.CpModel, goal: Goal) -> cp_model.LinearExprT:
+        """Total excess over (stage 1) or shortfall under (stage 2) the target."""
+        if goal.target is None or not goal.deviations:
+            return 0
+        terms = []
+        for deviation in goal.deviations:
+            low, high = _bounds(deviation)
+            gap = (high - goal.target) if not goal.maximize else (goal.target - low)
+            excess = model.new_int_var(0, max(gap, 0), "")
+            if goal.maximize:
+                model.add(excess >= goal.target - deviation)
+            else:
+                model.add(excess >= deviation - goal.target)
+            terms.append(excess)
+        return sum(terms)
+
+    def _key(self, goal: Goal, values: list[int], sign: int) -> tuple[int, int]:
+        value = evaluate(goal.expression, values)
+        if goal.target is None or not goal.deviations:
+            return sign * value, 0
+        deviations = [values[d.index] for d in goal.deviations]
+        if goal.maximize:
+            tie = sum(max(0, goal.target - d) for d in deviations)
+        else:
+            tie = sum(max(0, d - goal.target) for d in deviations)
+        return sign * value, tie
+
+    def _choose(self, goal: Goal, values: list[int], size: int, sign: int) -> set[int]:
+        """The most overloaded and underloaded engineers, and a random few."""
+        everyone = list(range(len(self._groups)))
+        if not goal.deviations:
+            return set(self._rng.sample(everyone, size))
+        ranked = sorted(everyone, key=lambda e: (-values[goal.deviations[e].index], e))
+        extremes = max(1, size // 3)
+        chosen = set(ranked[:extremes]) | set(ranked[-extremes:])
+        rest = [e for e in everyone if e not in chosen]
+        chosen |= set(self._rng.sample(rest, min(size - len(chosen), len(rest))))
+        return chosen
+
+
+def _bounds(var: cp_model.IntVar) -> tuple[int, int]:
+    domain = list(var.proto.domain)
+    return int(domain[0]), int(domain[-1])
+
+
+def evaluate(expression: cp_model.LinearExprT, values: list[int]) -> int:
+    """Value of a linear expression under a full assignment of the model's variables."""
+    if not isinstance(expression, cp_model.LinearExpr):
+        return int(expression)
+    coefficients, constant = _linear(expression)
+    return constant + sum(c * values[i] for i, c in coefficients.items())
+
+
+def _linear(expression: cp_model.LinearExpr) -> tuple[dict[int, int], int]:
+    """``{variable index: coefficient}`` and the constant of a linear expression."""
+    flat = cp_model_helper.FlatIntExpr(expression)
+    coefficients: dict[int, int] = {}
+    for var, coefficient in zip(flat.vars, flat.coeffs, strict=True):
+        coefficients[var.index] = coefficients.get(var.index, 0) + int(coefficient)
+    return coefficients, int(flat.offset)

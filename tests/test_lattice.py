@@ -1,0 +1,101 @@
+"""Lattice bounds: valid (never above a proven optimum) and stronger than the LP bound.
+
+The bounds are handed to CP-SAT as cuts, so a bound that was too strong would silently cut off
+the best schedules; the property test below compares them with optima proven without them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import given
+from ortools.sat.python import cp_model
+
+import fairshift as fs
+from conftest import engineer, scenario, solve
+from fairshift.model.lattice import Lattice, ShiftClass, lattice
+from fairshift.solve import build_model
+from test_hypothesis import SETTINGS, scenarios
+
+
+def proven_optima(s: fs.Scenario) -> tuple[int, int] | None:
+    """Stage 1 and stage 2 optima proven by CP-SAT alone (no lattice cut), or ``None``."""
+    built = build_model(s)
+    objective = built.objective
+    assert objective is not None
+    if not objective.deviation:
+        return None
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.num_workers = 1
+    top = objective.largest_deviation()
+    built.model.minimize(top)
+    if solver.solve(built.model) != cp_model.OPTIMAL:
+        return None
+    largest = round(solver.objective_value)
+    built.model.add(top <= largest)
+    bottom = objective.smallest_deviation()
+    built.model.maximize(bottom)
+    if solver.solve(built.model) != cp_model.OPTIMAL:
+        return None
+    return largest, round(solver.objective_value)
+
+
+@SETTINGS
+@given(scenarios())
+def test_lattice_bounds_never_cut_off_an_optimum(s: fs.Scenario) -> None:
+    """Stage 1's bound is at most its optimum; stage 2's is at least its optimum."""
+    optima = proven_optima(s)
+    if optima is None:
+        return  # infeasible, or not proven within the limit
+    largest, smallest = optima
+    objective = build_model(s).objective
+    assert objective is not None
+    found = lattice(objective)
+    if found is None:
+        return
+    low, high = objective.deviation_domain()
+    assert found.largest_deviation_bound(low, high) <= largest
+    assert found.smallest_deviation_bound(low, high, largest) >= smallest
+
+
+def test_lattice_bound_sees_what_the_lp_cannot() -> None:
+    """Five engineers, two weeks: four shifts of 8, 8, 4 and 4 days against shares of 4.8.
+
+    Someone holds a primary week, so the largest deviation is at least 8 - 4.8 = 3.2 days,
+    while the LP relaxation (fractional shifts) would allow 0. The lattice bound is exactly
+    3.2, so the solver proves the optimum at once.
+    """
+    team = tuple(engineer(h) for h in ("ana", "bo", "cy", "di", "ed"))
+    s = scenario(team, weeks=2)
+    objective = build_model(s).objective
+    assert objective is not None
+    found = lattice(objective)
+    assert found is not None
+    low, high = objective.deviation_domain()
+    bound = found.largest_deviation_bound(low, high)
+    assert Fraction(bound, objective.team_availability * objective.scale) == Fraction(16, 5)
+    schedule = solve(s)
+    assert schedule.stages[0].status == "OPTIMAL"
+    assert schedule.stages[0].value == 3.2
+    assert schedule.stages[0].bound == 3.2
+
+
+def test_heavy_shifts_need_distinct_holders() -> None:
+    """A shift heavier than any share lifts the bound above what the total allows.
+
+    Three engineers with equal availability can each carry 0, 4, 8 or 12 units and the total
+    is 12: by totals alone everyone can hold exactly their share (deviation 0). If one shift
+    weighs 12, its holder carries 12 against a share of 4: deviation ``3 * 12 - 12 = 24``.
+    """
+    values = np.array([i * 20 + b for i in range(3) for b in (0, 4, 8, 12)], dtype=np.int64)
+    ones = np.ones(3, dtype=np.int64)
+    plain = Lattice(values, 20, ones, 0 * ones, 3, 12, 12)
+    assert plain.largest_deviation_bound(-100, 100) == 0
+    heavy = dataclasses.replace(plain, classes=(ShiftClass(1, 12, ones),))
+    assert heavy.largest_deviation_bound(-100, 100) == 24
+    # Stage 2 under a largest deviation of 24: the true optimum is -12 (the other two carry
+    # nothing); the bound may be weaker, never below it.
+    assert -12 <= heavy.smallest_deviation_bound(-100, 100, 24) <= 0
