@@ -311,6 +311,20 @@ def measure(instance: Instance, args: argparse.Namespace) -> Row:
             "both_proven": ours["status"] == "OPTIMAL" and again.get("status") == "OPTIMAL",
             "second_seconds": again.get("seconds"),
         }
+    if instance.engineers <= args.reproducible_up_to and args.reproducible_work > 0:
+        # The same solve twice under a work budget instead of a clock: identical by design.
+        limited = argparse.Namespace(
+            **{**vars(args), "work_limit": args.reproducible_work, "time_limit": 3600.0}
+        )
+        first = spawn("fairshift", instance, limited, baselines=False)["fairshift"]
+        second = spawn("fairshift", instance, limited, baselines=False)["fairshift"]
+        row["reproducible"] = {
+            "identical": bool(first.get("csv_sha256"))
+            and first.get("csv_sha256") == second.get("csv_sha256"),
+            "work": args.reproducible_work,
+            "seconds": first.get("seconds"),
+            "objective": first.get("objective"),
+        }
     if not args.no_highs:
         row.update(spawn("highs", instance, args, baselines=False))
     return row
@@ -467,6 +481,16 @@ def targets(rows: list[Row]) -> list[tuple[str, str, str]]:
             measured += "; the others stopped at the time limit"
             verdict = "inconclusive"
         out.append((label, measured, verdict))
+
+    checks = [row["reproducible"] for row in rows if "reproducible" in row]
+    label = "same seed and work limit, identical schedule (cut short or not)"
+    if not checks:
+        out.append((label, "not checked", "-"))
+    else:
+        same = sum(c["identical"] for c in checks)
+        work = checks[0]["work"]
+        measured = f"{same} of {len(checks)} instances identical at a work limit of {work:g}"
+        out.append((label, measured, "met" if same == len(checks) else "MISSED"))
     return out
 
 
@@ -503,6 +527,10 @@ def fairshift_table(rows: list[Row]) -> list[str]:
             same = "differs (time limit)"
         else:
             same = "DIFFERS"
+        reproducible = row.get("reproducible")
+        if reproducible is not None:
+            verdict = "identical" if reproducible["identical"] else "DIFFERS"
+            same += f"; work-limited: {verdict}"
         cells = [
             inst["name"],
             inst["engineers"],
@@ -917,6 +945,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=16,
         metavar="N",
         help="solve teams of at most N engineers twice (default 16)",
+    )
+    parser.add_argument(
+        "--reproducible-up-to",
+        type=int,
+        default=16,
+        metavar="N",
+        help="solve teams of at most N engineers twice under --reproducible-work (default 16)",
+    )
+    parser.add_argument(
+        "--reproducible-work",
+        type=float,
+        default=5.0,
+        metavar="W",
+        help="work limit of the reproducibility check (default 5; 0 skips it)",
     )
     parser.add_argument("--no-example", action="store_true", help="skip the bundled example")
     parser.add_argument("--no-highs", action="store_true", help="skip the HiGHS peer")

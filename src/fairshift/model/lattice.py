@@ -72,6 +72,11 @@ class Lattice:
         ``A``.
     total_low, total_high
         Smallest and largest possible total burden ``T``.
+    classes
+        Heavy shifts that need distinct holders.
+    single
+        Per total ``T`` (from ``total_low``), the largest deviation some holder of a single
+        shift must reach: the maximum over shifts of the minimum over their possible holders.
     """
 
     values: IntArray
@@ -82,6 +87,7 @@ class Lattice:
     total_low: int
     total_high: int
     classes: tuple[ShiftClass, ...] = ()
+    single: IntArray | None = None
 
     @property
     def size(self) -> int:
@@ -123,7 +129,13 @@ class Lattice:
         caps = self._caps(z, totals)
         highs = self._round_down(caps)
         fits = np.asarray((highs >= 0).all(axis=1) & (highs.sum(axis=1) >= totals), dtype=bool)
-        return fits & self._holders_fit(np.maximum(caps, 0))
+        return fits & self._holders_fit(np.maximum(caps, 0)) & self._singles_fit(z, totals)
+
+    def _singles_fit(self, z: IntArray, totals: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether every single shift has a possible holder whose deviation stays ``<= z``."""
+        if self.single is None:
+            return np.ones(len(totals), dtype=bool)
+        return np.asarray(self.single[totals - self.total_low] <= z, dtype=bool)
 
     def _holders_fit(self, caps: IntArray) -> npt.NDArray[np.bool_]:
         """Whether every shift of every class finds a holder whose burden stays under the cap.
@@ -144,6 +156,7 @@ class Lattice:
         lows = self._round_up(self._ceil_caps(y, totals))
         ok = np.asarray((highs >= 0).all(axis=1) & (lows <= highs).all(axis=1), dtype=bool)
         ok &= self._holders_fit(np.maximum(caps, 0))
+        ok &= self._singles_fit(np.full_like(y, z), totals)
         ok &= (lows.sum(axis=1) <= totals) & (highs.sum(axis=1) >= totals)
         return ok
 
@@ -249,6 +262,7 @@ def lattice(objective: Objective) -> Lattice | None:
     values = np.array(
         [i * stride + b for i, sums_e in enumerate(reachable) for b in sums_e], dtype=np.int64
     )
+    single = _single_shift_floor(objective, opened, availability, offset, total_low, total_high)
     return Lattice(
         values,
         stride,
@@ -258,6 +272,7 @@ def lattice(objective: Objective) -> Lattice | None:
         total_low,
         total_high,
         tuple(classes),
+        single,
     )
 
 
@@ -266,3 +281,33 @@ def _shifted(sums: int, choices: list[int]) -> int:
     for choice in choices:
         result |= sums << choice
     return result
+
+
+def _single_shift_floor(
+    objective: Objective,
+    opened: dict[tuple[str, Role, int], int],
+    availability: list[int],
+    offset: list[int],
+    total_low: int,
+    total_high: int,
+) -> IntArray:
+    """Per total ``T``: max over shifts of the smallest deviation any possible holder reaches.
+
+    Whoever holds shift ``s`` carries at least its weight ``w``, so their deviation is at
+    least ``A * w - a_e * T + h_e``; the best holder gives the shift's floor.
+    """
+    totals = np.arange(total_low, total_high + 1, dtype=np.int64)
+    index = {handle: i for i, handle in enumerate(objective.vars.handles)}
+    holders: dict[tuple[Role, int], list[tuple[int, int]]] = {}
+    for (handle, role, slot), weight in opened.items():
+        holders.setdefault((role, slot), []).append((index[handle], weight))
+    big = objective.team_availability
+    share = np.array(availability, dtype=np.int64)
+    history = np.array(offset, dtype=np.int64)
+    floor = np.full(len(totals), np.iinfo(np.int64).min, dtype=np.int64)
+    for pairs in holders.values():
+        who = np.array([e for e, _ in pairs], dtype=np.int64)
+        weights = np.array([w for _, w in pairs], dtype=np.int64)
+        deviations = (big * weights + history[who])[:, None] - share[who][:, None] * totals[None, :]
+        floor = np.maximum(floor, deviations.min(axis=0))
+    return floor

@@ -29,11 +29,15 @@ MAX_GROUP = 48
 #: Teams of at most this many engineers are left to the full model.
 MIN_TEAM = 10
 #: Group size of the first step.
-START_GROUP = 12
+START_GROUP = 8
 #: Linearization level of a step.
-STEP_LINEARIZATION = 0
-#: CP-SAT's deterministic work units per step.
-STEP_WORK = 0.1
+STEP_LINEARIZATION = 2
+#: CP-SAT's deterministic work units per step: at least this much...
+STEP_WORK = 0.05
+#: ...this much per (shift held in the group x group member)...
+STEP_WORK_PER_CHOICE = 0.0005
+#: ...and at most this much.
+MAX_STEP_WORK = 1.0
 
 #: ``run(solver, model) -> status``: how a step is solved (the caller handles Ctrl-C).
 Runner = Callable[[cp_model.CpSolver, cp_model.CpModel], cp_model.CpSolverStatus]
@@ -139,7 +143,7 @@ class NeighbourhoodSearch:
             left = seconds - (time.perf_counter() - started)
             if left <= 0.05 or (work is not None and spent >= work):
                 break
-            chosen = self._choose(goal, best, group, sign)
+            chosen = self._choose(goal, best, group)
             for engineer, indices in enumerate(self._groups):
                 free = engineer in chosen
                 for index in indices:
@@ -157,8 +161,13 @@ class NeighbourhoodSearch:
             params.num_workers = 1
             params.random_seed = steps
             params.max_time_in_seconds = left
+            # Harder steps get more work: the group's shifts can go to any of its members.
+            held = sum(best[i] for e in chosen for i in self._groups[e])
+            step_work = min(
+                max(STEP_WORK, STEP_WORK_PER_CHOICE * held * len(chosen)), MAX_STEP_WORK
+            )
             params.max_deterministic_time = (
-                STEP_WORK if work is None else max(min(STEP_WORK, work - spent), 0.01)
+                step_work if work is None else max(min(step_work, work - spent), 0.01)
             )
             params.linearization_level = STEP_LINEARIZATION
             params.cp_model_probing_level = 0
@@ -209,7 +218,7 @@ class NeighbourhoodSearch:
             tie = sum(max(0, d - goal.target) for d in deviations)
         return sign * value, tie
 
-    def _choose(self, goal: Goal, values: list[int], size: int, sign: int) -> set[int]:
+    def _choose(self, goal: Goal, values: list[int], size: int) -> set[int]:
         """The most overloaded and underloaded engineers, and a random few."""
         everyone = list(range(len(self._groups)))
         if not goal.deviations:
