@@ -1,7 +1,8 @@
 """Lattice bounds: valid (never above a proven optimum) and stronger than the LP bound.
 
-The bounds are handed to CP-SAT as cuts, so a bound that was too strong would silently cut off
-the best schedules; the property test below compares them with optima proven without them.
+A schedule that meets a lattice bound is declared optimal and ends its stage, so a bound that
+was too strong would claim a proof that does not exist; the property test below compares the
+bounds with optima proven by CP-SAT alone.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from test_hypothesis import SETTINGS, scenarios
 
 
 def proven_optima(s: fs.Scenario) -> tuple[int, int] | None:
-    """Stage 1 and stage 2 optima proven by CP-SAT alone (no lattice cut), or ``None``."""
+    """Stage 1 and stage 2 optima proven by CP-SAT alone, or ``None``."""
     built = build_model(s)
     objective = built.objective
     assert objective is not None

@@ -12,8 +12,7 @@ Largest deviation at most ``z`` means, for every engineer, ``A * B_e - a_e * T +
 which lies between the cheapest and the dearest holder of every shift. The smallest ``z`` for
 which some ``T`` passes this test is a valid lower bound on stage 1; the same reasoning bounds
 the smallest deviation of stage 2 from above. Both are checked against proven optima in the
-tests, and both are handed to CP-SAT as cuts, so a schedule that meets them is proven optimal
-at once.
+tests; a schedule that meets them is proven optimal at once.
 """
 
 from __future__ import annotations
