@@ -17,6 +17,7 @@ group size adapts to whether steps finish, so the same seed gives the same steps
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -120,8 +121,6 @@ class NeighbourhoodSearch:
         stop: Callable[[], bool] = lambda: False,
     ) -> Outcome:
         """Run steps from ``values`` until the bound, the time or the work budget is reached."""
-        import time
-
         started = time.perf_counter()
         model = self._base.clone()
         model.clear_hints()  # type: ignore[no-untyped-call]
