@@ -980,6 +980,25 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.time_limit = 10.0 if args.quick else 60.0
     if args.highs_time_limit is None:
         args.highs_time_limit = args.time_limit
+    positive = {
+        "--time-limit": (args.time_limit, "seconds"),
+        "--highs-time-limit": (args.highs_time_limit, "seconds"),
+        "--work-limit": (args.work_limit, "work units"),
+    }
+    for option, (value, unit) in positive.items():
+        if value is not None and not 0 < value < float("inf"):
+            parser.error(f"{option} must be a positive number of {unit}, got {value}")
+    if not 0 <= args.reproducible_work < float("inf"):
+        parser.error(
+            f"--reproducible-work must be 0 (skip the check) or a positive number of work "
+            f"units, got {args.reproducible_work}"
+        )
+    for option, count in (
+        ("--determinism-up-to", args.determinism_up_to),
+        ("--reproducible-up-to", args.reproducible_up_to),
+    ):
+        if count < 0:
+            parser.error(f"{option} must be 0 or a number of engineers, got {count}")
     return args
 
 
@@ -990,7 +1009,15 @@ def main(argv: list[str] | None = None) -> int:
         args.result.write_text(json.dumps(row))
         return 0
     if args.report_only:
-        results = json.loads((args.out / "results.json").read_text())
+        saved = args.out / "results.json"
+        if not saved.is_file():
+            print(
+                f"run.py: error: --report-only needs {saved} from an earlier run; "
+                "run the benchmarks first or pass --out to the folder that has it",
+                file=sys.stderr,
+            )
+            return 2
+        results = json.loads(saved.read_text())
         write_outputs(results, args.out)
         return 0
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 import signal
 import threading
@@ -289,19 +290,16 @@ class _LatticeBounds:
 
     def __init__(self, objective: Objective) -> None:
         self._objective = objective
-        self._lattice: Lattice | None = None
-        self._computed = False
 
-    def _get(self) -> Lattice | None:
-        if not self._computed:
-            self._lattice, self._computed = lattice(self._objective), True
-        return self._lattice
+    @functools.cached_property
+    def _lattice(self) -> Lattice | None:
+        return lattice(self._objective)
 
     def bound(self, stage: str, raw: dict[str, int]) -> int | None:
         """The stage's lattice bound (``None`` if it has none)."""
         if stage not in _BALANCED_STAGES or not self._objective.deviation:
             return None
-        found = self._get()
+        found = self._lattice
         if found is None:
             return None
         low, high = self._objective.deviation_domain()
@@ -505,11 +503,12 @@ def optimise(
             if progress is not None or known is not None
             else None
         )
+        # Large teams can start their search from the previous stage's (completed) schedule.
+        start_from_hint = search is not None and completed is not None
         stage_start = time.perf_counter()
         with _stop_on_interrupt(solver) as interrupted:
             status = _solve(solver, model, callback)
             left = deadline - time.perf_counter()
-            start_from_hint = search is not None and completed is not None
             if (
                 status == cp_model.UNKNOWN
                 and solution is None
@@ -533,12 +532,12 @@ def optimise(
             value = round(solver.objective_value)
             bound: int | None = _best_bound(solver.best_objective_bound, known, spec.maximize)
             values = list(solver.response_proto.solution)
-        elif solution is None and not (search is not None and completed is not None):
+        elif solution is None and not start_from_hint:
             raise NoSolutionFoundError(
                 f"no schedule found within {time_limit:g} s (none was proven impossible "
                 "either); raise the time limit"
             )
-        elif search is not None and completed is not None and not stopped:
+        elif start_from_hint and completed is not None and not stopped:
             # The full model found nothing better in its share, but the previous stage's
             # schedule (completed above) is a valid start for the neighbourhood search.
             status = cp_model.FEASIBLE
@@ -548,7 +547,8 @@ def optimise(
             stages.append(Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds))
             continue
         steps = 0
-        if status == cp_model.FEASIBLE and search is not None and not stopped:
+        proven = status == cp_model.OPTIMAL or value == bound
+        if not proven and search is not None and not stopped:
             goal = Goal(
                 expression,
                 spec.maximize,
@@ -565,8 +565,8 @@ def optimise(
             ) -> None:
                 if progress is not None:
                     elapsed = time.perf_counter() - start
-                    shown = spec.to_report(bound) if bound is not None else float("nan")
-                    progress(spec.name, spec.to_report(found), shown, elapsed)
+                    limit = spec.to_report(bound) if bound is not None else float("nan")
+                    progress(spec.name, spec.to_report(found), limit, elapsed)
 
             outcome = search.improve(
                 goal,
@@ -577,10 +577,9 @@ def optimise(
                 stop=lambda: bool(interrupt),
             )
             stopped = stopped or bool(interrupt)
-            values, value = outcome.values, outcome.value
-            steps = outcome.steps
+            values, value, steps = outcome.values, outcome.value, outcome.steps
+            proven = value == bound
         seconds = time.perf_counter() - stage_start
-        proven = status == cp_model.OPTIMAL or value == bound
         shown = value if proven else bound
         stages.append(
             Stage(

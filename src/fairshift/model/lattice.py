@@ -193,60 +193,36 @@ def lattice(objective: Objective) -> Lattice | None:
     hard = scenario.rules.public_holidays is HolidayMode.HARD
     minimum = scenario.month_end.min_seniority
     reachable: list[list[int]] = []
-    eligible: dict[tuple[Role, int], list[int]] = {}
-    opened: dict[tuple[str, Role, int], int] = {}  # weight of each shift open to an engineer
-    for engineer in scenario.engineers:
-        handle = engineer.handle
+    # Per shift (role, slot index): the engineers (by position) it is open to, and its weight.
+    holders: dict[tuple[Role, int], dict[int, int]] = {
+        (role, slot.index): {}
+        for role in (*WEEKLY_ROLES, Role.MONTH_END)
+        for slot in (calendar.month_ends if role is Role.MONTH_END else calendar.weeks)
+    }
+
+    def open_to(position: int, role: Role, index: int) -> int:
+        weight = objective.slot_weight(scenario.engineers[position].handle, role, index)
+        holders[role, index][position] = weight
+        return weight
+
+    for position, engineer in enumerate(scenario.engineers):
         sums = 1  # bit b set: burden b is achievable
         for week in calendar.weeks:
             if calendar.blocked(engineer, week) is not None:
                 continue
-            choices = []
+            choices = [open_to(position, Role.SECONDARY, week.index)]
             if not (hard and calendar.holiday_dates(engineer, week)):
-                choices.append(objective.slot_weight(handle, Role.PRIMARY, week.index))
-                eligible.setdefault((Role.PRIMARY, week.index), []).append(choices[-1])
-                opened[handle, Role.PRIMARY, week.index] = choices[-1]
-            choices.append(objective.slot_weight(handle, Role.SECONDARY, week.index))
-            eligible.setdefault((Role.SECONDARY, week.index), []).append(choices[-1])
-            opened[handle, Role.SECONDARY, week.index] = choices[-1]
+                choices.append(open_to(position, Role.PRIMARY, week.index))
             sums |= _shifted(sums, choices)
         if engineer.seniority >= minimum:
             for window in calendar.month_ends:
-                if calendar.blocked(engineer, window) is not None:
-                    continue
-                weight = objective.slot_weight(handle, Role.MONTH_END, window.index)
-                eligible.setdefault((Role.MONTH_END, window.index), []).append(weight)
-                opened[handle, Role.MONTH_END, window.index] = weight
-                sums |= sums << weight
+                if calendar.blocked(engineer, window) is None:
+                    sums |= sums << open_to(position, Role.MONTH_END, window.index)
         reachable.append([b for b in range(sums.bit_length()) if sums >> b & 1])
-    classes = []
-    for role in (*WEEKLY_ROLES, Role.MONTH_END):
-        slots = calendar.month_ends if role is Role.MONTH_END else calendar.weeks
-        # Each shift's weight for its lightest possible holder, then one class per level.
-        lightest = {
-            slot.index: min(eligible[role, slot.index])
-            for slot in slots
-            if eligible.get((role, slot.index))
-        }
-        for level in sorted(set(lightest.values())):
-            if level <= 0:
-                continue
-            heavy = [index for index, weight in lightest.items() if weight >= level]
-            opened_per_engineer = [
-                sum(1 for index in heavy if (handle, role, index) in opened)
-                for handle in objective.vars.handles
-            ]
-            classes.append(
-                ShiftClass(len(heavy), level, np.array(opened_per_engineer, dtype=np.int64))
-            )
-    total_low = total_high = 0
-    for role in (*WEEKLY_ROLES, Role.MONTH_END):
-        for slot in calendar.month_ends if role is Role.MONTH_END else calendar.weeks:
-            weights = eligible.get((role, slot.index))
-            if not weights:
-                return None  # nobody can hold this shift: the model is infeasible anyway
-            total_low += min(weights)
-            total_high += max(weights)
+    if not all(holders.values()):
+        return None  # nobody can hold some shift: the model is infeasible anyway
+    total_low = sum(min(weights.values()) for weights in holders.values())
+    total_high = sum(max(weights.values()) for weights in holders.values())
     stride = max(max(r) for r in reachable) + 2
     availability = [objective.availability[e.handle] for e in scenario.engineers]
     offset = [
@@ -261,17 +237,18 @@ def lattice(objective: Objective) -> Lattice | None:
     values = np.array(
         [i * stride + b for i, sums_e in enumerate(reachable) for b in sums_e], dtype=np.int64
     )
-    single = _single_shift_floor(objective, opened, availability, offset, total_low, total_high)
+    shares = np.array(availability, dtype=np.int64)
+    offsets = np.array(offset, dtype=np.int64)
     return Lattice(
         values,
         stride,
-        np.array(availability, dtype=np.int64),
-        np.array(offset, dtype=np.int64),
+        shares,
+        offsets,
         big,
         total_low,
         total_high,
-        tuple(classes),
-        single,
+        _heavy_classes(holders, len(reachable)),
+        _single_shift_floor(holders, big, shares, offsets, total_low, total_high),
     )
 
 
@@ -282,11 +259,32 @@ def _shifted(sums: int, choices: list[int]) -> int:
     return result
 
 
+def _heavy_classes(
+    holders: dict[tuple[Role, int], dict[int, int]], size: int
+) -> tuple[ShiftClass, ...]:
+    """Per role and weight level, the shifts that weigh at least that much for anyone."""
+    classes = []
+    for role in (*WEEKLY_ROLES, Role.MONTH_END):
+        # Each shift's weight for its lightest possible holder, then one class per level.
+        lightest = {
+            key: min(weights.values()) for key, weights in holders.items() if key[0] is role
+        }
+        for level in sorted(set(lightest.values())):
+            if level <= 0:
+                continue
+            heavy = [key for key, weight in lightest.items() if weight >= level]
+            opened = np.zeros(size, dtype=np.int64)
+            for key in heavy:
+                opened[list(holders[key])] += 1
+            classes.append(ShiftClass(len(heavy), level, opened))
+    return tuple(classes)
+
+
 def _single_shift_floor(
-    objective: Objective,
-    opened: dict[tuple[str, Role, int], int],
-    availability: list[int],
-    offset: list[int],
+    holders: dict[tuple[Role, int], dict[int, int]],
+    big: int,
+    share: IntArray,
+    history: IntArray,
     total_low: int,
     total_high: int,
 ) -> IntArray:
@@ -296,17 +294,10 @@ def _single_shift_floor(
     least ``A * w - a_e * T + h_e``; the best holder gives the shift's floor.
     """
     totals = np.arange(total_low, total_high + 1, dtype=np.int64)
-    index = {handle: i for i, handle in enumerate(objective.vars.handles)}
-    holders: dict[tuple[Role, int], list[tuple[int, int]]] = {}
-    for (handle, role, slot), weight in opened.items():
-        holders.setdefault((role, slot), []).append((index[handle], weight))
-    big = objective.team_availability
-    share = np.array(availability, dtype=np.int64)
-    history = np.array(offset, dtype=np.int64)
     floor = np.full(len(totals), np.iinfo(np.int64).min, dtype=np.int64)
-    for pairs in holders.values():
-        who = np.array([e for e, _ in pairs], dtype=np.int64)
-        weights = np.array([w for _, w in pairs], dtype=np.int64)
-        deviations = (big * weights + history[who])[:, None] - share[who][:, None] * totals[None, :]
+    for weights in holders.values():
+        who = np.array(list(weights), dtype=np.int64)
+        weight = np.array(list(weights.values()), dtype=np.int64)
+        deviations = (big * weight + history[who])[:, None] - share[who][:, None] * totals[None, :]
         floor = np.maximum(floor, deviations.min(axis=0))
     return floor

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model, cp_model_helper
 
+from .objective import lower_bound, upper_bound
+
 #: Group sizes: never fewer than this many engineers in a step...
 MIN_GROUP = 6
 #: ...and never more (a step must stay small to be fast).
@@ -39,6 +41,9 @@ STEP_WORK = 0.05
 STEP_WORK_PER_CHOICE = 0.0005
 #: ...and at most this much.
 MAX_STEP_WORK = 1.0
+
+#: A flattened linear expression: ``{variable index: coefficient}`` and the constant.
+Linear = tuple[dict[int, int], int]
 
 #: ``run(solver, model) -> status``: how a step is solved (the caller handles Ctrl-C).
 Runner = Callable[[cp_model.CpSolver, cp_model.CpModel], cp_model.CpSolverStatus]
@@ -130,7 +135,8 @@ class NeighbourhoodSearch:
         weight = max(size, 1)
         model.minimize(cp_model.LinearExpr.weighted_sum([goal.expression, tie], [sign * weight, 1]))
         best = list(values)
-        best_key = self._key(goal, best, sign)
+        stage = _linear(goal.expression)  # flattened once: keys are computed every step
+        best_key = self._key(goal, stage, best, sign)
         group = min(START_GROUP, MAX_GROUP, size - 1)
         steps = improvements = 0
         spent = 0.0
@@ -180,7 +186,7 @@ class NeighbourhoodSearch:
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 continue
             candidate = list(solver.response_proto.solution)[: len(best)]
-            key = self._key(goal, candidate, sign)
+            key = self._key(goal, stage, candidate, sign)
             if key < best_key:
                 best, best_key = candidate, key
                 improvements += 1
@@ -196,7 +202,7 @@ class NeighbourhoodSearch:
             return 0
         terms = []
         for deviation in goal.deviations:
-            low, high = _bounds(deviation)
+            low, high = lower_bound(deviation), upper_bound(deviation)
             gap = (high - goal.target) if not goal.maximize else (goal.target - low)
             excess = model.new_int_var(0, max(gap, 0), "")
             if goal.maximize:
@@ -206,8 +212,9 @@ class NeighbourhoodSearch:
             terms.append(excess)
         return sum(terms)
 
-    def _key(self, goal: Goal, values: list[int], sign: int) -> tuple[int, int]:
-        value = evaluate(goal.expression, values)
+    def _key(self, goal: Goal, stage: Linear, values: list[int], sign: int) -> tuple[int, int]:
+        """``(signed stage value, tie-breaker)``: smaller is better."""
+        value = _value(stage, values)
         if goal.target is None or not goal.deviations:
             return sign * value, 0
         deviations = [values[d.index] for d in goal.deviations]
@@ -230,21 +237,20 @@ class NeighbourhoodSearch:
         return chosen
 
 
-def _bounds(var: cp_model.IntVar) -> tuple[int, int]:
-    domain = list(var.proto.domain)
-    return int(domain[0]), int(domain[-1])
-
-
 def evaluate(expression: cp_model.LinearExprT, values: list[int]) -> int:
     """Value of a linear expression under a full assignment of the model's variables."""
-    if not isinstance(expression, cp_model.LinearExpr):
-        return int(expression)
-    coefficients, constant = _linear(expression)
+    return _value(_linear(expression), values)
+
+
+def _value(linear: Linear, values: list[int]) -> int:
+    coefficients, constant = linear
     return constant + sum(c * values[i] for i, c in coefficients.items())
 
 
-def _linear(expression: cp_model.LinearExpr) -> tuple[dict[int, int], int]:
+def _linear(expression: cp_model.LinearExprT) -> Linear:
     """``{variable index: coefficient}`` and the constant of a linear expression."""
+    if not isinstance(expression, cp_model.LinearExpr):
+        return {}, int(expression)
     flat = cp_model_helper.FlatIntExpr(expression)
     coefficients: dict[int, int] = {}
     for var, coefficient in zip(flat.vars, flat.coeffs, strict=True):

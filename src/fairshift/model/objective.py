@@ -81,19 +81,19 @@ class Objective:
         for handle in self.vars.handles:
             self.burden[handle] = self.model.new_int_var(0, upper[handle], f"burden:{handle}")
             self.model.add(self.burden[handle] == sum(terms[handle]))
-        total_upper = sum(_ub(v) for v in self.burden.values())
+        total_upper = sum(upper_bound(v) for v in self.burden.values())
         self.total = self.model.new_int_var(0, total_upper, "total_burden")
         self.model.add(self.total == sum(self.burden.values()))
 
     def _build_deviations(self) -> None:
         big_a = self.team_availability
-        total_upper = _ub(self.total)
+        total_upper = upper_bound(self.total)
         for engineer in self.calendar.scenario.engineers:
             # Everyone has a deviation, even with no weekly availability (fair share 0): such an
             # engineer may still hold a month-end window, and that burden must count.
             handle, share = engineer.handle, self.availability[engineer.handle]
             offset = int(big_a * engineer.history * self.scale)
-            upper_b = _ub(self.burden[handle])
+            upper_b = upper_bound(self.burden[handle])
             low = -share * total_upper + offset
             high = big_a * upper_b + offset
             deviation = self.model.new_int_var(low, high, f"deviation:{handle}")
@@ -111,8 +111,8 @@ class Objective:
         """Smallest and largest value any scaled deviation can take."""
         values = list(self.deviation.values())
         return (
-            min(_lb(v) for v in values),
-            max(_ub(v) for v in values),
+            min(lower_bound(v) for v in values),
+            max(upper_bound(v) for v in values),
         )
 
     def to_units(self, value: int | float) -> float:
@@ -217,12 +217,12 @@ class Objective:
         return {"weekend_days": weekend, "holiday_days": holiday, "month_end_shifts": month_end}
 
 
-def _lb(var: cp_model.IntVar) -> int:
+def lower_bound(var: cp_model.IntVar) -> int:
     """Lower bound of a variable's domain."""
     return int(next(iter(var.proto.domain)))
 
 
-def _ub(var: cp_model.IntVar) -> int:
+def upper_bound(var: cp_model.IntVar) -> int:
     """Upper bound of a variable's domain."""
     return int(list(var.proto.domain)[-1])
 

@@ -117,12 +117,10 @@ def _pick_pair(
 
 def _expected_total(objective: Objective) -> Fraction:
     """Total burden of the period if every shift went to an average holder."""
-    calendar = objective.calendar
     handles = objective.vars.handles
     total = Fraction(0)
     for role in Role:
         for slot in objective.vars.slots_of(role):
             weights = [objective.slot_weight(h, role, slot.index) for h in handles]
             total += Fraction(sum(weights), len(weights))
-    del calendar
     return total
