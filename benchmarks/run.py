@@ -772,7 +772,7 @@ def render(results: Row, notes: str) -> str:
         "",
         "Values and bounds are days of burden for the deviation stages, squared quarter days "
         "for `sum_of_squares` and day counts for `spread`. `search steps` counts the "
-        "neighbourhood-search steps that followed the full model (teams of more than 10).",
+        "neighbourhood-search steps that followed the full model (teams of more than 5).",
         "",
         *stages_table(rows),
         "",

@@ -9,7 +9,14 @@ from ortools.sat.python import cp_model
 
 import fairshift as fs
 from conftest import MONDAY, engineer, scenario
-from fairshift.model.neighbourhood import MIN_TEAM, Goal, NeighbourhoodSearch, Outcome, evaluate
+from fairshift.model.neighbourhood import (
+    MIN_TEAM,
+    Goal,
+    NeighbourhoodSearch,
+    Outcome,
+    _group_sizes,
+    evaluate,
+)
 from fairshift.solve import BuiltModel, build_model
 
 
@@ -109,3 +116,12 @@ def test_solve_with_a_work_limit_is_reproducible_on_a_large_team() -> None:
     assert first.assignments == second.assignments
     assert fs.validate(s, first) == []
     assert [stage.value for stage in first.stages] == [stage.value for stage in second.stages]
+
+
+@pytest.mark.parametrize(
+    ("team", "first", "smallest"),
+    [(6, 3, 3), (16, 3, 3), (32, 4, 3), (64, 8, 6), (200, 8, 6)],
+)
+def test_groups_start_small_on_small_teams(team: int, first: int, smallest: int) -> None:
+    """A group starts with one engineer in eight (3 to 8), and shrinks at most two below."""
+    assert _group_sizes(team) == (first, smallest)

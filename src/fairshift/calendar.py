@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .scenario import Scenario
-from .team import Engineer, region_holidays
+from .team import Engineer, Leave, region_holidays
 
 NOON = dt.time(12, 0)
 
@@ -58,6 +58,11 @@ class Slot:
     start: dt.datetime
     end: dt.datetime
     dates: tuple[dt.date, ...]
+    # The same two instants in UTC, for fast overlap tests.
+    _utc: tuple[dt.datetime, dt.datetime] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_utc", (utc(self.start), utc(self.end)))
 
     @property
     def hours(self) -> float:
@@ -70,7 +75,8 @@ class Slot:
 
     def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
         """Whether ``[start, end)`` overlaps this slot's ``[start, end)``, as instants."""
-        return utc(self.start) < utc(end) and utc(start) < utc(self.end)
+        begin, finish = self._utc
+        return begin < utc(end) and utc(start) < finish
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -166,6 +172,10 @@ class ShiftCalendar:
     weeks: tuple[Slot, ...]
     month_ends: tuple[Slot, ...]
     holidays: dict[str, dict[dt.date, str]]  # handle -> {date: holiday name}
+    # handle -> each leave period with its span in UTC, filled on first use.
+    _leave_spans: dict[str, tuple[tuple[Leave, dt.datetime, dt.datetime], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def zone_of(self, engineer: Engineer) -> str:
         """The engineer's own zone (the rotation's when none is set)."""
@@ -173,9 +183,16 @@ class ShiftCalendar:
 
     def leave_conflict(self, engineer: Engineer, slot: Slot) -> str | None:
         """Why ``engineer`` cannot take ``slot`` because of leave, or ``None``."""
-        zone = self.zone_of(engineer)
-        for period in engineer.leave:
-            start, end = unavailable_interval(engineer, period.start, period.end, zone)
+        spans = self._leave_spans.get(engineer.handle)
+        if spans is None:
+            zone = self.zone_of(engineer)
+            found = []
+            for period in engineer.leave:
+                start, end = unavailable_interval(engineer, period.start, period.end, zone)
+                found.append((period, utc(start), utc(end)))
+            spans = tuple(found)
+            self._leave_spans[engineer.handle] = spans
+        for period, start, end in spans:
             if slot.overlaps(start, end):
                 return f"is on leave {period.start} to {period.end}"
         return None

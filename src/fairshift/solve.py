@@ -343,7 +343,7 @@ def solve(
     scenario
         Team, leave, rules and weights.
     time_limit
-        Seconds for all stages together.
+        Seconds for the whole solve, building the model included.
     seed
         Random seed (same scenario and seed, same schedule).
     workers
@@ -370,10 +370,12 @@ def solve(
     NoSolutionFoundError
         The time limit ran out before any schedule was found.
     """
+    started = time.perf_counter()  # the time limit covers building the model too
     options = SolverOptions(time_limit, seed, workers, deterministic, log, work_limit)
     built = build_model(scenario)
     assert built.objective is not None
-    return optimise(built, options, progress=progress, hint=greedy_hint(built.objective))
+    hint = greedy_hint(built.objective)
+    return optimise(built, options, progress=progress, hint=hint, started=started)
 
 
 #: A final stage added by a caller: ``(name, description, expression)``, minimised last.
@@ -387,6 +389,7 @@ def optimise(
     progress: Progress | None = None,
     extra_stages: tuple[ExtraStage, ...] = (),
     hint: dict[tuple[str, str, str], int] | None = None,
+    started: float | None = None,
 ) -> Schedule:
     """Run the lexicographic stages on a built model (which callers may have constrained).
 
@@ -403,9 +406,11 @@ def optimise(
         when re-planning.
     hint
         Initial values ``{(handle, role, slot_id): 0 or 1}`` for the first stage.
+    started
+        The :func:`time.perf_counter` reading the time limit counts from (default: now).
     """
     scenario = built.calendar.scenario
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     deadline = started + options.time_limit
     time_limit = options.time_limit
     seed = options.seed
@@ -491,7 +496,9 @@ def optimise(
         else:
             model.minimize(expression)
         solver = cp_model.CpSolver()
-        # Each stage gets its share of what is left; time a stage does not use rolls over.
+        # Each stage gets its share of what is left (after the preparation above, which takes
+        # seconds on large teams); time a stage does not use rolls over.
+        remaining = max(deadline - time.perf_counter(), 0.0)
         stage_seconds = remaining * weights[i] / sum(weights[i:])
         stage_work = weights[i] / sum(weights)
         # With a neighbourhood search to follow, the full model only needs a first schedule

@@ -25,14 +25,17 @@ from ortools.sat.python import cp_model, cp_model_helper
 
 from .objective import lower_bound, upper_bound
 
-#: Group sizes: never fewer than this many engineers in a step...
-MIN_GROUP = 6
-#: ...and never more (a step must stay small to be fast).
-MAX_GROUP = 48
 #: Teams of at most this many engineers are left to the full model.
-MIN_TEAM = 10
-#: Group size of the first step.
+MIN_TEAM = 5
+#: The first step's group has one engineer per this many in the team...
+TEAM_PER_MEMBER = 8
+#: ...but at least this many (and never the whole team)...
+MIN_GROUP = 3
+#: ...and at most this many.
 START_GROUP = 8
+#: Groups shrink after a step that did not finish, to two below the first size at least, and
+#: grow after one that did, to this many at most (a step must stay small to be fast).
+MAX_GROUP = 48
 #: Linearization level of a step.
 STEP_LINEARIZATION = 2
 #: CP-SAT's deterministic work units per step: at least this much...
@@ -137,7 +140,7 @@ class NeighbourhoodSearch:
         best = list(values)
         stage = _linear(goal.expression)  # flattened once: keys are computed every step
         best_key = self._key(goal, stage, best, sign)
-        group = min(START_GROUP, MAX_GROUP, size - 1)
+        group, smallest = _group_sizes(size)
         steps = improvements = 0
         spent = 0.0
         domains = model.proto.variables
@@ -181,8 +184,8 @@ class NeighbourhoodSearch:
             spent += solver.response_proto.deterministic_time
             if status == cp_model.OPTIMAL:
                 group = min(group + 2, MAX_GROUP, size - 1)
-            elif group > MIN_GROUP:
-                group -= 2
+            else:
+                group = max(group - 2, smallest)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 continue
             candidate = list(solver.response_proto.solution)[: len(best)]
@@ -233,8 +236,18 @@ class NeighbourhoodSearch:
         extremes = max(1, size // 3)
         chosen = set(ranked[:extremes]) | set(ranked[-extremes:])
         rest = [e for e in everyone if e not in chosen]
-        chosen |= set(self._rng.sample(rest, min(size - len(chosen), len(rest))))
+        chosen |= set(self._rng.sample(rest, max(0, min(size - len(chosen), len(rest)))))
         return chosen
+
+
+def _group_sizes(team: int) -> tuple[int, int]:
+    """The first group size for a team of ``team`` engineers, and the smallest it shrinks to.
+
+    Small groups suit small teams (measured in ``benchmarks/RESULTS.md``: groups of 3 or 4
+    took 16 x 104 from 0.43 to -0.05 days in 20 s, but 64 x 104 from 0.81 to 1.21).
+    """
+    first = min(max(team // TEAM_PER_MEMBER, MIN_GROUP), START_GROUP, team - 1)
+    return first, min(max(first - 2, MIN_GROUP), first)
 
 
 def evaluate(expression: cp_model.LinearExprT, values: list[int]) -> int:

@@ -67,20 +67,28 @@ class Objective:
 
     def _build_burdens(self) -> None:
         weights = self.calendar.scenario.weights
-        for handle, role, slot, _ in self.vars.items():
-            own = self.calendar.holidays[handle]
-            value = dates_burden(weights, role, slot.dates, own) * self.scale
-            assert value.denominator == 1, "the weight quantum makes every burden integral"
-            self.weights[handle, role, slot.index] = int(value)
-        terms: dict[str, list[cp_model.LinearExprT]] = {h: [] for h in self.vars.handles}
-        upper = dict.fromkeys(self.vars.handles, 0)
+        # A slot weighs the same for everyone who has public holidays on the same of its dates:
+        # compute each (role, slot, holidays) once, not once per engineer.
+        known: dict[tuple[Role, int, tuple[bool, ...]], int] = {}
+        variables: dict[str, list[cp_model.IntVar]] = {h: [] for h in self.vars.handles}
+        coefficients: dict[str, list[int]] = {h: [] for h in self.vars.handles}
         for handle, role, slot, var in self.vars.items():
-            weight = self.weights[handle, role, slot.index]
-            terms[handle].append(weight * var)
-            upper[handle] += weight
+            own = self.calendar.holidays[handle]
+            key = (role, slot.index, tuple(day in own for day in slot.dates))
+            if key not in known:
+                value = dates_burden(weights, role, slot.dates, own) * self.scale
+                assert value.denominator == 1, "the weight quantum makes every burden integral"
+                known[key] = int(value)
+            self.weights[handle, role, slot.index] = known[key]
+            variables[handle].append(var)
+            coefficients[handle].append(known[key])
         for handle in self.vars.handles:
-            self.burden[handle] = self.model.new_int_var(0, upper[handle], f"burden:{handle}")
-            self.model.add(self.burden[handle] == sum(terms[handle]))
+            upper = sum(coefficients[handle])
+            self.burden[handle] = self.model.new_int_var(0, upper, f"burden:{handle}")
+            self.model.add(
+                self.burden[handle]
+                == cp_model.LinearExpr.weighted_sum(variables[handle], coefficients[handle])
+            )
         total_upper = sum(upper_bound(v) for v in self.burden.values())
         self.total = self.model.new_int_var(0, total_upper, "total_burden")
         self.model.add(self.total == sum(self.burden.values()))
