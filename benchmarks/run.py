@@ -917,7 +917,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--time-limit",
         type=float,
         default=None,
-        help="seconds for all fairshift stages of one solve (default 60; 10 with --quick)",
+        help="seconds for one fairshift solve, model build included (default 60; 10 with --quick)",
     )
     parser.add_argument(
         "--highs-time-limit",
