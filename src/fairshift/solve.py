@@ -523,8 +523,10 @@ def optimise(
                 and not interrupted
                 and not start_from_hint
             ):
-                # Nothing found within the first stage's share: it may use all the time left.
+                # Nothing found within the first stage's share: it may use all the time left,
+                # but with a search to follow, only until the first schedule.
                 options.apply(solver, left, large=large)
+                solver.parameters.stop_after_first_solution = search is not None
                 status = _solve(solver, model, callback)
         if interrupted and solution is None and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise KeyboardInterrupt

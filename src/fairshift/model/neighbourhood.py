@@ -1,8 +1,9 @@
 """Large-neighbourhood search over engineers, deterministic for a given seed.
 
-One CP-SAT worker has no large-neighbourhood search of its own, and on large teams the full
-model stalls soon after its first schedule: moving one shift from an overloaded engineer to
-an underloaded one means changing a few variables among tens of thousands. Each step here
+One CP-SAT worker has no large-neighbourhood search of its own, and on teams of more than a
+handful of engineers the full model stalls soon after its first schedule: moving one shift
+from an overloaded engineer to an underloaded one means changing a few variables among
+thousands. Each step here
 keeps every engineer's shifts fixed except those of a small group (the most overloaded, the
 most underloaded and a seeded random few) and lets CP-SAT reshuffle the group's shifts
 among themselves, under every hard rule and every earlier stage's optimum.
@@ -11,7 +12,8 @@ The sub-problem minimises the stage's objective, with ties broken towards a bala
 (total excess over a target for the largest-deviation stage, total shortfall under one for
 the smallest). A step is kept only if it improves ``(stage value, tie-breaker)`` on the whole
 team, so the incumbent never gets worse. Every step has a deterministic work limit, and the
-group size adapts to whether steps finish, so the same seed gives the same steps.
+group size adapts to whether steps finish, so the same seed gives the same steps. Groups
+start small on small teams (many cheap steps) and at eight engineers on large ones.
 """
 
 from __future__ import annotations
