@@ -3,10 +3,10 @@
 One CP-SAT worker has no large-neighbourhood search of its own, and on teams of more than a
 handful of engineers the full model stalls soon after its first schedule: moving one shift
 from an overloaded engineer to an underloaded one means changing a few variables among
-thousands. Each step here
-keeps every engineer's shifts fixed except those of a small group (the most overloaded, the
-most underloaded and a seeded random few) and lets CP-SAT reshuffle the group's shifts
-among themselves, under every hard rule and every earlier stage's optimum.
+thousands. Each step here keeps every engineer's shifts fixed except those of a small group
+(the most overloaded, the most underloaded and a seeded random few) and lets CP-SAT
+reshuffle the group's shifts among themselves, under every hard rule and every earlier
+stage's optimum.
 
 The sub-problem minimises the stage's objective, with ties broken towards a balanced group
 (total excess over a target for the largest-deviation stage, total shortfall under one for
@@ -35,8 +35,9 @@ TEAM_PER_MEMBER = 8
 MIN_GROUP = 3
 #: ...and at most this many.
 START_GROUP = 8
-#: Groups shrink after a step that did not finish, to two below the first size at least, and
-#: grow after one that did, to this many at most (a step must stay small to be fast).
+#: A group shrinks by two after a step that did not finish (never below two under its first
+#: size, nor below :data:`MIN_GROUP`) and grows by two after one that did, up to this many
+#: (a step must stay small to be fast).
 MAX_GROUP = 48
 #: Linearization level of a step.
 STEP_LINEARIZATION = 2
