@@ -49,7 +49,8 @@ class Stage:
 
     ``value`` and ``bound`` are in burden units (days), except for stage 3 (squared quarter
     days) and stage 4 (day counts). ``steps`` counts the neighbourhood-search steps that
-    followed the full model (large teams only).
+    followed the full model (teams of more than 5 engineers; see
+    :data:`fairshift.model.neighbourhood.MIN_TEAM`).
     """
 
     name: str
