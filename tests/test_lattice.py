@@ -16,7 +16,15 @@ from ortools.sat.python import cp_model
 
 import fairshift as fs
 from conftest import engineer, scenario, solve
-from fairshift.model.lattice import Lattice, ShiftClass, lattice
+from fairshift.calendar import Role
+from fairshift.model.lattice import (
+    _IMPOSSIBLE,
+    Lattice,
+    ShiftClass,
+    _heavy_classes,
+    _single_shift_floor,
+    lattice,
+)
 from fairshift.solve import build_model
 from test_hypothesis import SETTINGS, scenarios
 
@@ -100,3 +108,39 @@ def test_heavy_shifts_need_distinct_holders() -> None:
     # Stage 2 under a largest deviation of 24: the true optimum is -12 (the other two carry
     # nothing); the bound may be weaker, never below it.
     assert -12 <= heavy.smallest_deviation_bound(-100, 100, 24) <= 0
+
+
+def test_the_total_decides_who_can_hold_a_shift() -> None:
+    """A shift weighing 8 for one engineer and 12 for the other sets the total burden.
+
+    With a second shift of 4 for both, the total is 12 (first engineer) or 16 (second): no
+    holder is possible for the totals between, and each end has only its own holder.
+    """
+    holders = {(Role.PRIMARY, 0): {0: 8, 1: 12}, (Role.SECONDARY, 0): {0: 4, 1: 4}}
+    share = np.array([1, 1], dtype=np.int64)
+    history = np.zeros(2, dtype=np.int64)
+    floor = _single_shift_floor(holders, 2, share, history, 12, 16)
+    # T = 12: the first engineer holds it (2 * 8 - 12 = 4); T = 16: the second (2 * 12 - 16).
+    assert floor[0] == 4
+    assert floor[4] == 8
+    assert (floor[1:4] == _IMPOSSIBLE).all()
+    # Going to the lighter holder lowers the total by 12 - 8 = 4 below the largest: from 13
+    # on, the shift must be held at 12.
+    twelve = next(c for c in _heavy_classes(holders, 2, 12, 16) if c.weight == 12)
+    assert not isinstance(twelve.count, int)
+    assert twelve.count.tolist() == [0, 1, 1, 1, 1]
+    assert twelve.open.tolist() == [0, 1]
+
+
+def test_heavy_classes_span_roles() -> None:
+    """Heavy shifts of every role count against one cap: a class spans the roles."""
+    holders = {(Role.PRIMARY, 0): {0: 10, 1: 10}, (Role.MONTH_END, 0): {0: 10, 1: 10}}
+    classes = _heavy_classes(holders, 2, 20, 20)
+    across = [c for c in classes if c.weight == 10 and int(np.max(c.count)) == 2]
+    assert len(across) == 1
+    assert across[0].open.tolist() == [2, 2]
+    values = np.array([i * 30 + b for i in range(2) for b in (0, 10, 20)], dtype=np.int64)
+    ones = np.ones(2, dtype=np.int64)
+    plain = Lattice(values, 30, ones, 0 * ones, 2, 20, 20)
+    # Each engineer holds one shift (deviation 2 * 10 - 20 = 0): the bound is that optimum.
+    assert dataclasses.replace(plain, classes=classes).largest_deviation_bound(-50, 50) == 0

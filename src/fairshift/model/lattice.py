@@ -9,10 +9,12 @@ respected). A subset-sum pass gives ``R_e`` exactly for that relaxation.
 Largest deviation at most ``z`` means, for every engineer, ``A * B_e - a_e * T + h_e <= z``
 (notation of :mod:`fairshift.model.objective`), so ``B_e`` is at most the largest value of
 ``R_e`` under ``(z + a_e * T - h_e) / A``; the burdens must still add up to the total ``T``,
-which lies between the cheapest and the dearest holder of every shift. The smallest ``z`` for
-which some ``T`` passes this test is a valid lower bound on stage 1; the same reasoning bounds
-the smallest deviation of stage 2 from above. Both are checked against proven optima in the
-tests; a schedule that meets them is proven optimal at once.
+which lies between the cheapest and the dearest holder of every shift. Heavy shifts need
+holders whose cap they fit under, and every shift needs one holder; near the dearest total
+only the dearest holders are possible, since any other lowers ``T`` by the difference. The
+smallest ``z`` for which some ``T`` passes these tests is a valid lower bound on stage 1; the
+same reasoning bounds the smallest deviation of stage 2 from above. Both are checked against
+proven optima in the tests; a schedule that meets them is proven optimal at once.
 """
 
 from __future__ import annotations
@@ -28,28 +30,30 @@ from .objective import Objective
 
 #: Beyond this magnitude the int64 arithmetic below could overflow: no bound is given.
 _LIMIT = 2**61
+#: Floor of a total that no assignment reaches (larger than any deviation tested).
+_IMPOSSIBLE = 2**62
 
 IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
 class ShiftClass:
-    """Shifts of one role that weigh at least ``weight`` for whoever holds them.
+    """Shifts that must be held at a weight of at least ``weight``.
 
-    Each needs its own holder, and an engineer holding ``c`` of them carries at least
-    ``c * weight``.
+    An engineer holding ``c`` of them carries at least ``c * weight``.
 
     Attributes
     ----------
     count
-        Number of such shifts.
+        How many shifts are held at ``weight`` or more: one number, or one per total ``T``
+        (from ``total_low``).
     weight
-        Smallest weight of any of them, for any engineer allowed to hold it.
+        The weight level.
     open
-        Per engineer, how many of them are open to them.
+        Per engineer, how many shifts weigh at least ``weight`` for them.
     """
 
-    count: int
+    count: IntArray | int
     weight: int
     open: IntArray
 
@@ -128,7 +132,8 @@ class Lattice:
         caps = self._caps(z, totals)
         highs = self._round_down(caps)
         fits = np.asarray((highs >= 0).all(axis=1) & (highs.sum(axis=1) >= totals), dtype=bool)
-        return fits & self._holders_fit(np.maximum(caps, 0)) & self._singles_fit(z, totals)
+        fits &= self._singles_fit(z, totals)
+        return self._holders_fit(caps, totals, fits)
 
     def _singles_fit(self, z: IntArray, totals: IntArray) -> npt.NDArray[np.bool_]:
         """Whether every single shift has a possible holder whose deviation stays ``<= z``."""
@@ -136,17 +141,33 @@ class Lattice:
             return np.ones(len(totals), dtype=bool)
         return np.asarray(self.single[totals - self.total_low] <= z, dtype=bool)
 
-    def _holders_fit(self, caps: IntArray) -> npt.NDArray[np.bool_]:
-        """Whether every shift of every class finds a holder whose burden stays under the cap.
+    def _holders_fit(
+        self, caps: IntArray, totals: IntArray, fits: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.bool_]:
+        """``fits``, and whether every class finds enough holders whose burden stays under the cap.
 
         Engineer ``e`` can hold at most ``cap_e // weight`` shifts of a class (and no more than
-        are open to them); together they must cover the class.
+        weigh that much for them); together they must cover the class. Only the rows (totals)
+        still fitting are checked.
         """
-        fits = np.ones(caps.shape[0], dtype=bool)
+        rows = np.flatnonzero(fits)
+        if len(rows) == 0 or not self.classes:
+            return fits
+        caps = np.maximum(caps[rows], 0)
+        ok = np.ones(len(rows), dtype=bool)
+        most: dict[int, IntArray] = {}  # per weight: how many of that weight each cap allows
         for shift_class in self.classes:
-            held = np.minimum(caps // shift_class.weight, shift_class.open[None, :])
-            fits &= held.sum(axis=1) >= shift_class.count
-        return fits
+            weight = shift_class.weight
+            if weight not in most:
+                most[weight] = caps // weight
+            held = np.minimum(most[weight], shift_class.open[None, :]).sum(axis=1)
+            count = shift_class.count
+            if not isinstance(count, int):
+                count = count[totals[rows] - self.total_low]
+            ok &= held >= count
+        result = np.zeros_like(fits)
+        result[rows] = ok
+        return result
 
     def _min_fits(self, y: IntArray, z: int, totals: IntArray) -> npt.NDArray[np.bool_]:
         """Whether deviations can lie in ``[y, z]`` with burdens adding up to each total."""
@@ -154,10 +175,9 @@ class Lattice:
         highs = self._round_down(caps)
         lows = self._round_up(self._ceil_caps(y, totals))
         ok = np.asarray((highs >= 0).all(axis=1) & (lows <= highs).all(axis=1), dtype=bool)
-        ok &= self._holders_fit(np.maximum(caps, 0))
         ok &= self._singles_fit(np.full_like(y, z), totals)
         ok &= (lows.sum(axis=1) <= totals) & (highs.sum(axis=1) >= totals)
-        return ok
+        return self._holders_fit(caps, totals, ok)
 
     def largest_deviation_bound(self, low: int, high: int) -> int:
         """Smallest ``z`` in ``[low, high]`` that passes the lattice test (a lower bound)."""
@@ -247,7 +267,7 @@ def lattice(objective: Objective) -> Lattice | None:
         big,
         total_low,
         total_high,
-        _heavy_classes(holders, len(reachable)),
+        _heavy_classes(holders, len(reachable), total_low, total_high),
         _single_shift_floor(holders, big, shares, offsets, total_low, total_high),
     )
 
@@ -260,23 +280,44 @@ def _shifted(sums: int, choices: list[int]) -> int:
 
 
 def _heavy_classes(
-    holders: dict[tuple[Role, int], dict[int, int]], size: int
+    holders: dict[tuple[Role, int], dict[int, int]], size: int, total_low: int, total_high: int
 ) -> tuple[ShiftClass, ...]:
-    """Per role and weight level, the shifts that weigh at least that much for anyone."""
+    """Per weight level, how many shifts must be held at that weight or more, per total.
+
+    Levels are taken per role and over all roles together (one engineer's burden counts every
+    shift they hold, whatever its role). A shift whose lightest holder reaches the level is
+    always counted. One that only some holders weigh that much escapes the level by going to
+    a lighter holder, which lowers the total ``T`` below ``total_high`` by at least
+    ``max weight - lighter weight``; the escapes together cannot cost more than
+    ``total_high - T``, so near the largest total few shifts escape.
+    """
+    roles = (*WEEKLY_ROLES, Role.MONTH_END)
+    groups = [[key for key in holders if key[0] is role] for role in roles]
+    groups.append(list(holders))
+    slack = total_high - np.arange(total_low, total_high + 1, dtype=np.int64)
     classes = []
-    for role in (*WEEKLY_ROLES, Role.MONTH_END):
-        # Each shift's weight for its lightest possible holder, then one class per level.
-        lightest = {
-            key: min(weights.values()) for key, weights in holders.items() if key[0] is role
-        }
-        for level in sorted(set(lightest.values())):
-            if level <= 0:
-                continue
-            heavy = [key for key, weight in lightest.items() if weight >= level]
+    for keys in groups:
+        levels = sorted({w for key in keys for w in holders[key].values() if w > 0})
+        for level in levels:
+            forced = 0
+            costs = []
             opened = np.zeros(size, dtype=np.int64)
-            for key in heavy:
-                opened[list(holders[key])] += 1
-            classes.append(ShiftClass(len(heavy), level, opened))
+            for key in keys:
+                weights = holders[key]
+                heavy = [position for position, w in weights.items() if w >= level]
+                if not heavy:
+                    continue
+                opened[heavy] += 1
+                lighter = [w for w in weights.values() if w < level]
+                if lighter:
+                    costs.append(max(weights.values()) - max(lighter))
+                else:
+                    forced += 1
+            spent = np.cumsum(np.sort(np.array(costs, dtype=np.int64)))
+            escaped = np.searchsorted(spent, slack, side="right")
+            count = forced + len(costs) - escaped
+            if count.max() > 0:
+                classes.append(ShiftClass(count, level, opened))
     return tuple(classes)
 
 
@@ -291,7 +332,10 @@ def _single_shift_floor(
     """Per total ``T``: max over shifts of the smallest deviation any possible holder reaches.
 
     Whoever holds shift ``s`` carries at least its weight ``w``, so their deviation is at
-    least ``A * w - a_e * T + h_e``; the best holder gives the shift's floor.
+    least ``A * w - a_e * T + h_e``; the best holder gives the shift's floor. A holder for whom
+    the shift weighs ``w`` is possible only for totals within ``w - min weight`` of
+    ``total_low`` and ``max weight - w`` of ``total_high``; a total that leaves some shift
+    without a possible holder cannot occur (its floor is :data:`_IMPOSSIBLE`).
     """
     totals = np.arange(total_low, total_high + 1, dtype=np.int64)
     floor = np.full(len(totals), np.iinfo(np.int64).min, dtype=np.int64)
@@ -299,5 +343,9 @@ def _single_shift_floor(
         who = np.array(list(weights), dtype=np.int64)
         weight = np.array(list(weights.values()), dtype=np.int64)
         deviations = (big * weight + history[who])[:, None] - share[who][:, None] * totals[None, :]
-        floor = np.maximum(floor, deviations.min(axis=0))
+        possible = (totals[None, :] >= total_low + weight[:, None] - weight.min()) & (
+            totals[None, :] <= total_high - (weight.max() - weight[:, None])
+        )
+        best = np.where(possible, deviations, _IMPOSSIBLE).min(axis=0)
+        floor = np.maximum(floor, best)
     return floor
