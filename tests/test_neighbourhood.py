@@ -118,6 +118,31 @@ def test_solve_with_a_work_limit_is_reproducible_on_a_large_team() -> None:
     assert [stage.value for stage in first.stages] == [stage.value for stage in second.stages]
 
 
+def test_a_search_given_the_total_breaks_ties_by_the_larger_total(
+    outcome: tuple[BuiltModel, cp_model.IntVar, list[int], Outcome],
+) -> None:
+    """A step is kept only if it lowers the value or, at the same value, raises the total
+    burden; the result still keeps every rule."""
+    built, top, start, _ = outcome
+    objective = built.objective
+    assert objective is not None
+    total = objective.total
+    groups = [
+        [var.index for h, _, _, var in built.vars.items() if h == handle]
+        for handle in built.vars.handles
+    ]
+    runner = NeighbourhoodSearch(
+        built.model, groups, seed=7, run=lambda solver, model: solver.solve(model)
+    )
+    by_total = Goal(top, False, tuple(objective.deviation.values()), target=0, total=total)
+    result = runner.improve(by_total, start, seconds=600, work=2.0)
+    assert result.steps > 0
+    before = (evaluate(top, start), -start[total.index])
+    after = (result.value, -result.values[total.index])
+    assert after <= before
+    assert fs.validate(built.calendar.scenario, rows(built, result.values)) == []
+
+
 @pytest.mark.parametrize(
     ("team", "first", "smallest"),
     [(6, 3, 3), (16, 3, 3), (32, 4, 3), (64, 8, 6), (200, 8, 6)],

@@ -302,10 +302,29 @@ class _LatticeBounds:
         found = self._lattice
         if found is None:
             return None
-        low, high = self._objective.deviation_domain()
         if stage == "max_deviation":
-            return found.largest_deviation_bound(low, high)
+            return self._largest
+        low, high = self._objective.deviation_domain()
         return found.smallest_deviation_bound(low, high, raw.get("max_deviation", high))
+
+    @functools.cached_property
+    def _largest(self) -> int | None:
+        found = self._lattice
+        if found is None:
+            return None
+        return found.largest_deviation_bound(*self._objective.deviation_domain())
+
+    def set_by_one_shift(self, stage: str) -> bool:
+        """Whether stage 1's lattice bound is what one heavy shift alone imposes.
+
+        That is, the bound equals the single-shift floor at the most favourable total: the
+        heaviest shift's best holder sets the largest deviation, and a larger total (a larger
+        fair share for everyone) is what lowers it, so the search breaks ties by total.
+        """
+        found = self._lattice if stage == "max_deviation" else None
+        if found is None or found.single is None:
+            return False
+        return int(found.single.min()) == self._largest
 
 
 def _best_bound(solver_bound: float, known: int | None, maximize: bool) -> int:
@@ -564,6 +583,7 @@ def optimise(
                 deviations=tuple(objective.deviation.values()),
                 target=known if spec.name in _BALANCED_STAGES else None,
                 bound=bound,
+                total=objective.total if bounds.set_by_one_shift(spec.name) else None,
             )
 
             def report(

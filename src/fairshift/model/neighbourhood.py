@@ -10,10 +10,11 @@ stage's optimum.
 
 The sub-problem minimises the stage's objective, with ties broken towards a balanced group
 (total excess over a target for the largest-deviation stage, total shortfall under one for
-the smallest). A step is kept only if it improves ``(stage value, tie-breaker)`` on the whole
-team, so the incumbent never gets worse. Every step has a deterministic work limit, and the
-group size adapts to whether steps finish, so the same seed gives the same steps. Groups
-start small on small teams (many cheap steps) and at eight engineers on large ones.
+the smallest), or towards a larger total burden when one heavy shift sets the largest
+deviation's bound. A step is kept only if it improves ``(stage value, tie-breaker)`` on the
+whole team, so the incumbent never gets worse. Every step has a deterministic work limit,
+and the group size adapts to whether steps finish, so the same seed gives the same steps.
+Groups start small on small teams (many cheap steps) and at eight engineers on large ones.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ class Goal:
         shortfall under it (stage 2) breaks ties.
     bound
         The best proven bound on ``expression``; the search stops when it is reached.
+    total
+        The team's total burden ``T``. If given, a larger total breaks ties instead: a larger
+        total raises every fair share, which is what lowers a largest deviation set by one
+        heavy shift (stage 1).
     """
 
     expression: cp_model.LinearExprT
@@ -79,6 +84,7 @@ class Goal:
     deviations: Sequence[cp_model.IntVar] = ()
     target: int | None = None
     bound: int | None = None
+    total: cp_model.IntVar | None = None
 
 
 @dataclass(frozen=True)
@@ -136,9 +142,13 @@ class NeighbourhoodSearch:
         model = self._base.clone()
         model.clear_hints()  # type: ignore[no-untyped-call]
         sign = -1 if goal.maximize else 1
-        tie = self._tie_breaker(model, goal)
         size = len(self._groups)
         weight = max(size, 1)
+        tie = (
+            self._tie_breaker(model, goal)
+            if goal.total is None
+            else -model.get_int_var_from_proto_index(goal.total.index)
+        )
         model.minimize(cp_model.LinearExpr.weighted_sum([goal.expression, tie], [sign * weight, 1]))
         best = list(values)
         stage = _linear(goal.expression)  # flattened once: keys are computed every step
@@ -221,6 +231,8 @@ class NeighbourhoodSearch:
     def _key(self, goal: Goal, stage: Linear, values: list[int], sign: int) -> tuple[int, int]:
         """``(signed stage value, tie-breaker)``: smaller is better."""
         value = _value(stage, values)
+        if goal.total is not None:
+            return sign * value, -values[goal.total.index]
         if goal.target is None or not goal.deviations:
             return sign * value, 0
         deviations = [values[d.index] for d in goal.deviations]
