@@ -52,6 +52,7 @@ def test_check_accepts_plan_and_rejects_edit(
     out = tmp_path / "plan"
     assert main(["plan", str(path), "--out", str(out), "--no-progress"]) == 0
     assert main(["check", str(path), str(out / "schedule.csv")]) == 0
+    assert main(["check", str(path), str(out)]) == 0  # the plan directory holding it
     lines = (out / "schedule.csv").read_text().splitlines()
     first, second = lines[1].split(","), lines[2].split(",")
     first[4] = second[4]  # the secondary also becomes primary
@@ -101,6 +102,17 @@ def test_check_with_unreadable_csv_exits_2(
     csv.write_text("who,when\nana,monday\n")
     assert main(["check", str(small_scenario_file(tmp_path)), str(csv)]) == 2
     assert "lacks column" in capsys.readouterr().err
+
+
+def test_check_of_a_directory_without_a_schedule_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A directory that holds no schedule.csv: exit 2 and a message saying what to pass."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["check", str(small_scenario_file(tmp_path)), str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert "without a schedule.csv" in err and "Traceback" not in err
 
 
 def test_regions_lists_subdivisions(capsys: pytest.CaptureFixture[str]) -> None:

@@ -235,7 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="re-check a schedule CSV against the hard rules")
     check.add_argument("scenario", help="scenario TOML file")
-    check.add_argument("schedule", help="schedule CSV (start, end, role, engineer)")
+    check.add_argument(
+        "schedule", help="schedule CSV (start, end, role, engineer), or the plan directory"
+    )
     check.set_defaults(run=cmd_check)
 
     sweep = commands.add_parser("sweep", help="solve several scenarios and compare them")

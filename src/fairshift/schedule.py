@@ -281,14 +281,24 @@ class Schedule:
 
     @classmethod
     def read_csv(cls, scenario: Scenario, path: str | Path) -> Schedule:
-        """Read ``schedule.csv`` (see :meth:`from_dataframe`)."""
+        """Read ``schedule.csv`` (see :meth:`from_dataframe`), or the one in a plan directory."""
+        path = Path(path)
+        if path.is_dir():
+            if not (path / "schedule.csv").is_file():
+                raise ScheduleFormatError(
+                    f"{str(path)!r} is a directory without a schedule.csv; pass the "
+                    "schedule.csv that `fairshift plan` wrote, or the directory holding it"
+                )
+            path = path / "schedule.csv"
         try:
             table = pd.read_csv(path, dtype=str, keep_default_na=False)
         except FileNotFoundError:
             raise ScheduleFormatError(f"no such schedule file {str(path)!r}") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
             raise ScheduleFormatError(f"{path}: cannot read CSV ({error})") from None
-        return cls.from_dataframe(scenario, table, label=Path(path).stem)
+        except OSError as error:
+            raise ScheduleFormatError(f"cannot read {str(path)!r}: {error.strerror}") from None
+        return cls.from_dataframe(scenario, table, label=path.stem)
 
 
 def _read_time(value: object, row: int, column: str) -> dt.datetime:

@@ -182,7 +182,7 @@ def add_cli(commands: Any) -> None:
     """Add ``fairshift swaps SCENARIO SCHEDULE --engineer H --week DATE [--today DATE]``."""
     parser = commands.add_parser("swaps", help="list the swaps that keep every hard rule")
     parser.add_argument("scenario", help="scenario TOML")
-    parser.add_argument("schedule", help="schedule CSV")
+    parser.add_argument("schedule", help="schedule CSV, or the plan directory")
     parser.add_argument("--engineer", required=True, help="handle giving the shift away")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--week", type=dt.date.fromisoformat, help="a date in the week")
