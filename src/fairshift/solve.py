@@ -299,11 +299,11 @@ class _LatticeBounds:
         """The stage's lattice bound (``None`` if it has none)."""
         if stage not in _BALANCED_STAGES or not self._objective.deviation:
             return None
+        if stage == "max_deviation":
+            return self._largest
         found = self._lattice
         if found is None:
             return None
-        if stage == "max_deviation":
-            return self._largest
         low, high = self._objective.deviation_domain()
         return found.smallest_deviation_bound(low, high, raw.get("max_deviation", high))
 
