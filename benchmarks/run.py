@@ -10,7 +10,15 @@ the next. Per instance the suite records:
   same seed, and the two schedule CSVs compared byte for byte;
 - the round-robin and greedy baselines (when :mod:`fairshift.baselines` exists): time,
   violations, unfilled shifts and the same fairness summary;
-- HiGHS on the same stage-1 model (``highs_peer.py``): time, status, value and bound.
+- HiGHS on the same stage-1 model (``highs_peer.py``): time, status, value and bound;
+- the ``fairshift plan`` command itself, run as a user runs it, timed from process start to
+  exit (the time-limit promise: limit + 2 s, outputs written);
+- the same solve with ``--workers 2``, side by side with one worker;
+- teams of 4 to 32 engineers over 52 weeks solved with a 10 s limit (stages 1-2 within
+  0.05 days of a proven bound).
+
+Stage-1 values are compared with the ``results.json`` of a reference commit (``--reference``)
+solved with the same time limit, so that a change that makes any instance worse shows.
 
 Usage::
 
@@ -31,6 +39,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -244,6 +253,48 @@ def run_highs(instance: Instance, args: argparse.Namespace) -> Row:
     return {"highs": row}
 
 
+def run_cli(instance: Instance, args: argparse.Namespace, time_limit: float | None) -> Row:
+    """``fairshift plan`` as a user runs it, timed from process start to exit.
+
+    ``time_limit`` ``None`` runs the command with its default limit (the example's target is
+    the command from the README, as it stands).
+    """
+    command_line = shutil.which("fairshift") or str(Path(sys.executable).parent / "fairshift")
+    with tempfile.TemporaryDirectory(prefix="fairshift-cli-") as tmp:
+        scenario = instance.scenario()
+        path = Path(tmp) / "scenario.toml"
+        path.write_text(EXAMPLE.read_text() if instance.name == "example" else scenario.to_toml())
+        out = Path(tmp) / "plan"
+        command = [command_line, "plan", str(path), "--out", str(out), "--no-progress"]
+        command += ["--seed", str(args.solver_seed)]
+        if time_limit is not None:
+            command += ["--time-limit", f"{time_limit:g}"]
+        limit = 60.0 if time_limit is None else time_limit
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=3 * limit + 120, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return {"status": "TIMEOUT", "limit": limit, "wall_seconds": None}
+        wall = time.perf_counter() - started
+        written = (out / "schedule.csv").is_file()
+        violations = None
+        if written:
+            violations = len(fs.validate(scenario, fs.Schedule.read_csv(scenario, out)))
+        headline = next(
+            (line for line in done.stdout.splitlines()[1:2] if line.strip()), done.stderr[-200:]
+        )
+        return {
+            "status": "OK" if done.returncode == 0 else f"exit {done.returncode}",
+            "limit": limit,
+            "wall_seconds": wall,
+            "written": written,
+            "violations": violations,
+            "headline": headline.strip(),
+        }
+
+
 CHILDREN: dict[str, Callable[[Instance, argparse.Namespace], Row]] = {
     "fairshift": run_fairshift,
     "highs": run_highs,
@@ -327,6 +378,22 @@ def measure(instance: Instance, args: argparse.Namespace) -> Row:
         }
     if not args.no_highs:
         row.update(spawn("highs", instance, args, baselines=False))
+    if args.compare_workers > 1:
+        racing = argparse.Namespace(**{**vars(args), "workers": args.compare_workers})
+        row["workers"] = spawn("fairshift", instance, racing, baselines=False)["fairshift"]
+        row["workers"]["count"] = args.compare_workers
+    if (
+        instance.name != "example"
+        and instance.weeks == 52
+        and 4 <= instance.engineers <= 32
+        and args.quick_limit > 0
+    ):
+        short = argparse.Namespace(**{**vars(args), "time_limit": args.quick_limit})
+        row["short"] = spawn("fairshift", instance, short, baselines=False)["fairshift"]
+        row["short"]["limit"] = args.quick_limit
+    if not args.no_cli:
+        limit = None if instance.name == "example" else args.cli_limit
+        row["cli"] = run_cli(instance, args, limit)
     return row
 
 
@@ -393,16 +460,25 @@ def proven_text(row: Row) -> str:
             "NO_SOLUTION": "nothing found in time",
         }.get(ours["status"], ours.get("error") or ours["status"])
     groups: dict[str, list[str]] = {"proven": [], "not proven": [], "skipped": []}
-    for i, stage in enumerate(ours["stages"], 1):
+    for label, stage in zip(_labels(ours["stages"]), ours["stages"], strict=True):
         if stage["status"] == "OPTIMAL":
-            groups["proven"].append(str(i))
+            groups["proven"].append(label)
         elif stage["status"] == "FEASIBLE":
-            groups["not proven"].append(f"{i} (gap {_num(stage['gap'])})")
+            groups["not proven"].append(f"{label} (gap {_num(stage['gap'])})")
         else:
-            groups["skipped"].append(str(i))
+            groups["skipped"].append(label)
     if len(groups["proven"]) == len(ours["stages"]):
         return f"all {len(ours['stages'])} stages optimal"
     return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items() if v)
+
+
+def _labels(stages: list[Row]) -> list[str]:
+    """Stage numbers as the summary prints them (4a, 4b, 4c for the spread categories)."""
+    from fairshift.schedule import Stage, stage_labels
+
+    return stage_labels(
+        Stage(s["name"], "", s["status"], s["value"], s["bound"], s["seconds"]) for s in stages
+    )
 
 
 def find(rows: list[Row], engineers: int, weeks: int) -> Row | None:
@@ -413,10 +489,155 @@ def find(rows: list[Row], engineers: int, weeks: int) -> Row | None:
     return None
 
 
-def targets(rows: list[Row]) -> list[tuple[str, str, str]]:
-    """``(target, measured, verdict)`` for each target of the issues that this run covers."""
-    out: list[tuple[str, str, str]] = []
+def _stages(run: Row | None) -> list[Row]:
+    return [] if run is None else list(run.get("stages") or [])
 
+
+def _main_proven(stages: list[Row]) -> bool:
+    """Whether stages 1-3 (every stage but the stage-4 spread categories) are proven."""
+    main = [s for s in stages if not s["name"].endswith("_excess")]
+    return bool(main) and all(s["status"] == "OPTIMAL" for s in main)
+
+
+def _lexicographic(stages: list[Row]) -> list[tuple[float, float]]:
+    """Stage values as a key where smaller is better (maximised stages negated)."""
+    key = []
+    for stage in stages:
+        value = stage.get("value")
+        if value is None:
+            key.append((1.0, 0.0))
+        else:
+            key.append((0.0, -value if stage["name"] == "min_deviation" else value))
+    return key
+
+
+def targets(rows: list[Row], reference: Row | None = None) -> list[tuple[str, str, str]]:
+    """``(target, measured, verdict)`` for each target this run covers."""
+    out: list[tuple[str, str, str]] = []
+    example = next((r for r in rows if r["instance"]["name"] == "example"), None)
+
+    # -- the example ---------------------------------------------------------------------
+    label = "example: stages 1-3 proven; each stage-4 category proven or stopped in its share"
+    if example is None:
+        out.append((label, "not run", "-"))
+    else:
+        stages = _stages(example["fairshift"])
+        spread = [s for s in stages if s["name"].endswith("_excess")]
+        shown = all(s["status"] == "OPTIMAL" or s.get("gap") is not None for s in spread)
+        parts = [
+            f"{s['name'].removesuffix('_excess')} "
+            + ("proven" if s["status"] == "OPTIMAL" else f"gap {_num(s.get('gap'))}")
+            + f" in {_num(s['seconds'])} s"
+            for s in spread
+        ]
+        measured = "stages 1-3 proven; " if _main_proven(stages) else "stages 1-3 NOT proven; "
+        measured += "; ".join(parts)
+        ok = _main_proven(stages) and shown
+        out.append((label, measured, "met" if ok else "MISSED"))
+    label = "example: `fairshift plan` (default limit) at most 3 s from process start to exit"
+    cli = (example or {}).get("cli")
+    if not cli or cli.get("wall_seconds") is None:
+        out.append((label, "not run" if not cli else cli["status"], "-"))
+    else:
+        ok = cli["status"] == "OK" and cli["wall_seconds"] <= 3.0
+        measured = f"{cli['wall_seconds']:.2f} s, {cli['status']}"
+        out.append((label, measured, "met" if ok else "MISSED"))
+    label = "moonshot: every stage of the example proven, solver under 1 s"
+    if example is None or not _stages(example["fairshift"]):
+        out.append((label, "not run", "-"))
+    else:
+        ours = example["fairshift"]
+        ok = ours["status"] == "OPTIMAL" and ours["seconds"] < 1.0
+        measured = f"{ours['status']} in {_num(ours.get('seconds'))} s"
+        out.append((label, measured, "met" if ok else "MISSED"))
+
+    # -- the time-limit promise ----------------------------------------------------------
+    label = "every instance: `fairshift plan` ends within its time limit + 2 s, outputs written"
+    timed = [row for row in rows if row.get("cli")]
+    if not timed:
+        out.append((label, "not run", "-"))
+    else:
+        late = [
+            row["instance"]["name"]
+            for row in timed
+            if row["cli"].get("wall_seconds") is None
+            or row["cli"]["wall_seconds"] > row["cli"]["limit"] + 2
+            or not row["cli"].get("written")
+        ]
+        worst = max(
+            (row["cli"]["wall_seconds"] - row["cli"]["limit"])
+            for row in timed
+            if row["cli"].get("wall_seconds") is not None
+        )
+        measured = (
+            f"{len(timed) - len(late)} of {len(timed)} within; largest overrun {worst:+.2f} s"
+        )
+        if late:
+            measured += f" (late: {', '.join(late)})"
+        out.append((label, measured, "met" if not late else "MISSED"))
+
+    # -- 4 to 32 engineers x 52 weeks in 10 s ----------------------------------------------
+    short = [row for row in rows if row.get("short")]
+    label = "4-32 x 52: stages 1-2 proven or within 0.05 days of a proven bound, in 10 s"
+    if not short:
+        out.append((label, "not run", "-"))
+    else:
+        cells, ok = [], True
+        for row in short:
+            stages = _stages(row["short"])[:2]
+            gaps = [s.get("gap") for s in stages]
+            fine = len(stages) == 2 and all(
+                s["status"] == "OPTIMAL" or (g is not None and g <= 0.05 + EPSILON)
+                for s, g in zip(stages, gaps, strict=True)
+            )
+            ok = ok and fine
+            cells.append(
+                f"{row['instance']['name']} "
+                + "/".join(_num(g, 3) for g in gaps)
+                + ("" if fine else " (no)")
+            )
+        out.append((label, "gaps 1/2: " + ", ".join(cells), "met" if ok else "MISSED"))
+
+    # -- no regression against the reference commit ----------------------------------------
+    label = "nothing regresses: each stage-1 value no worse than at the reference commit"
+    if not reference or not reference.get("stage1"):
+        out.append((label, "no reference", "-"))
+    else:
+        compared, worse = 0, []
+        for row in rows:
+            name = row["instance"]["name"]
+            before = reference["stage1"].get(name)
+            now = row["fairshift"].get("objective")
+            if before is None or now is None:
+                continue
+            compared += 1
+            if now > before + 1e-6:
+                worse.append(f"{name} {now:.3f} > {before:.3f}")
+        measured = (
+            f"{compared - len(worse)} of {compared} no worse than {reference['commit']} "
+            f"at {reference['time_limit']:g} s"
+        )
+        if worse:
+            measured += f" (worse: {'; '.join(worse)})"
+        out.append((label, measured, "met" if not worse else "MISSED"))
+
+    # -- --workers 2 against 1 ---------------------------------------------------------------
+    pairs = [row for row in rows if row.get("workers") and _stages(row["workers"])]
+    label = "--workers 2 at least as good as 1 worker on every instance (lexicographic)"
+    if not pairs:
+        out.append((label, "not run", "-"))
+    else:
+        worse = [
+            row["instance"]["name"]
+            for row in pairs
+            if _lexicographic(_stages(row["workers"])) > _lexicographic(_stages(row["fairshift"]))
+        ]
+        measured = f"worse on {len(worse)} of {len(pairs)}" + (
+            f" ({', '.join(worse)})" if worse else ""
+        )
+        out.append((label, measured, "met" if not worse else "MISSED"))
+
+    # -- earlier targets -------------------------------------------------------------------
     def proven_within(row: Row | None, label: str, limit: float) -> None:
         if row is None:
             out.append((label, "not run", "-"))
@@ -426,10 +647,8 @@ def targets(rows: list[Row]) -> list[tuple[str, str, str]]:
         measured = f"{ours['status']} in {_num(ours.get('seconds'))} s"
         out.append((label, measured, "met" if ok else "MISSED"))
 
-    example = next((r for r in rows if r["instance"]["name"] == "example"), None)
-    proven_within(example, "example: full lexicographic optimum proven in < 1 s", 1.0)
-    proven_within(find(rows, 16, 104), "16 x 104: proven in < 5 s", 5.0)
-    proven_within(find(rows, 100, 104), "100 x 104: proven in < 30 s", 30.0)
+    proven_within(find(rows, 16, 104), "16 x 104: every stage proven in < 5 s", 5.0)
+    proven_within(find(rows, 100, 104), "100 x 104: every stage proven in < 30 s", 30.0)
 
     big = find(rows, 200, 104)
     label = f"200 x 104: largest deviation within {GAP_TARGET} of the bound in < 60 s, < 2 GiB"
@@ -450,20 +669,20 @@ def targets(rows: list[Row]) -> list[tuple[str, str, str]]:
         measured = f"stage-1 gap {_num(gap)} after {_num(seconds)} s, peak {memory:.0f} MiB"
         out.append((label, measured, "met" if ok else "MISSED"))
 
-    compared = worse = 0
+    compared = worse_count = 0
     for row in rows:
-        ours = row["fairshift"].get("fairness", {}).get("max_deviation")
+        ours_max = row["fairshift"].get("fairness", {}).get("max_deviation")
         for baseline in row.get("baselines", []):
             theirs = baseline["fairness"].get("max_deviation")
-            if ours is not None and theirs is not None:
+            if ours_max is not None and theirs is not None:
                 compared += 1
-                worse += ours > theirs + EPSILON
+                worse_count += ours_max > theirs + EPSILON
     label = "fairshift's max deviation never worse than a baseline's"
     if compared == 0:
         out.append((label, "baselines not available", "-"))
     else:
-        verdict = "met" if worse == 0 else "MISSED"
-        out.append((label, f"worse in {worse} of {compared} comparisons", verdict))
+        verdict = "met" if worse_count == 0 else "MISSED"
+        out.append((label, f"worse in {worse_count} of {compared} comparisons", verdict))
 
     checks = [row["determinism"] for row in rows if "determinism" in row]
     label = "same seed, identical schedule"
@@ -492,6 +711,106 @@ def targets(rows: list[Row]) -> list[tuple[str, str, str]]:
         measured = f"{same} of {len(checks)} instances identical at a work limit of {work:g}"
         out.append((label, measured, "met" if same == len(checks) else "MISSED"))
     return out
+
+
+def workers_table(rows: list[Row]) -> list[str]:
+    """One worker against racing workers, side by side: stage values and proof."""
+    lines = _header(
+        [
+            "instance",
+            "stage 1, 1 worker",
+            "stage 1, N workers",
+            "stage 2, 1 worker",
+            "stage 2, N workers",
+            "proven (1 / N)",
+            "lexicographically",
+        ]
+    )
+    for row in rows:
+        other = row.get("workers")
+        if not other or not _stages(other):
+            continue
+        one, many = _stages(row["fairshift"]), _stages(other)
+
+        def value(stages: list[Row], i: int) -> str:
+            return _num(stages[i].get("value"), 3) if len(stages) > i else "-"
+
+        a, b = _lexicographic(one), _lexicographic(many)
+        verdict = "same" if a == b else ("better" if b < a else "WORSE")
+        proven = (
+            f"{sum(s['status'] == 'OPTIMAL' for s in one)} / "
+            f"{sum(s['status'] == 'OPTIMAL' for s in many)}"
+        )
+        lines.append(
+            _cells(
+                [
+                    f"{row['instance']['name']} ({other.get('count', 2)} workers)",
+                    value(one, 0),
+                    value(many, 0),
+                    value(one, 1),
+                    value(many, 1),
+                    proven,
+                    verdict,
+                ]
+            )
+        )
+    return lines
+
+
+def cli_table(rows: list[Row]) -> list[str]:
+    """``fairshift plan`` run as a user runs it: wall time against the limit."""
+    lines = _header(
+        ["instance", "limit s", "wall s", "overrun s", "exit", "violations", "headline"]
+    )
+    for row in rows:
+        cli = row.get("cli")
+        if not cli:
+            continue
+        wall = cli.get("wall_seconds")
+        lines.append(
+            _cells(
+                [
+                    row["instance"]["name"],
+                    f"{cli['limit']:g}",
+                    _num(wall),
+                    "-" if wall is None else f"{wall - cli['limit']:+.2f}",
+                    cli["status"],
+                    "-" if cli.get("violations") is None else cli["violations"],
+                    cli.get("headline", "").replace("|", "/"),
+                ]
+            )
+        )
+    return lines
+
+
+def short_table(rows: list[Row]) -> list[str]:
+    """Teams of 4 to 32 engineers over 52 weeks with a 10 s limit."""
+    lines = _header(
+        ["instance", "limit s", "stage 1 value", "bound", "gap", "stage 2 value", "bound", "gap"]
+    )
+    for row in rows:
+        short = row.get("short")
+        if not short:
+            continue
+        stages = [*_stages(short)[:2], {}, {}]
+        lines.append(
+            _cells(
+                [
+                    row["instance"]["name"],
+                    f"{short['limit']:g}",
+                    *(
+                        cell
+                        for stage in stages[:2]
+                        for cell in (
+                            _num(stage.get("value"), 3),
+                            _num(stage.get("bound"), 3),
+                            _num(stage.get("gap"), 3),
+                        )
+                    ),
+                ]
+            )
+        )
+    return lines
 
 
 def fairshift_table(rows: list[Row]) -> list[str]:
@@ -758,7 +1077,7 @@ def render(results: Row, notes: str) -> str:
         "## Targets",
         "",
         *_header(["target", "measured", "verdict"]),
-        *(_cells(list(t)) for t in targets(rows)),
+        *(_cells(list(t)) for t in targets(rows, results.get("reference"))),
         "",
         "## fairshift",
         "",
@@ -771,12 +1090,38 @@ def render(results: Row, notes: str) -> str:
         "### Stages",
         "",
         "Values and bounds are days of burden for the deviation stages, squared quarter days "
-        "for `sum_of_squares` and day counts for `spread`. `search steps` counts the "
-        "neighbourhood-search steps that followed the full model (teams of more than 5).",
+        "for `sum_of_squares`, and shifts or days for the stage-4 categories "
+        "(`*_excess`: the largest excess over the fair count among the eligible). "
+        "`search steps` counts the neighbourhood-search steps that followed the full model "
+        "(teams of more than 5).",
         "",
         *stages_table(rows),
         "",
     ]
+    if any(row.get("cli") for row in rows):
+        lines += [
+            "## The command, timed",
+            "",
+            "`fairshift plan` run as a user runs it, from process start to exit, outputs "
+            "written (the bundled example with its default limit, the others with "
+            f"`--time-limit {settings.get('cli_limit', 10):g}`).",
+            "",
+            *cli_table(rows),
+            "",
+        ]
+    if any(row.get("short") for row in rows):
+        lines += ["## 4 to 32 engineers x 52 weeks in 10 s", "", *short_table(rows), ""]
+    if any(row.get("workers") for row in rows):
+        lines += [
+            "## Workers",
+            "",
+            "The same solve with one worker (reproducible) and with racing workers "
+            "(not reproducible), at the same time limit, in the same run. Lexicographic "
+            "compares every stage's value in order.",
+            "",
+            *workers_table(rows),
+            "",
+        ]
     if any("highs" in row for row in rows):
         lines += [
             "## HiGHS on stage 1",
@@ -892,6 +1237,30 @@ def _highs(row: Row) -> tuple[float | None, bool]:
     return peer.get("seconds"), peer.get("status") == "OPTIMAL"
 
 
+def reference(commit: str, time_limit: float) -> Row | None:
+    """Stage-1 values per instance from ``commit``'s results.json, if solved at ``time_limit``."""
+    if not commit:
+        return None
+    try:
+        text = subprocess.run(
+            ["git", "show", f"{commit}:benchmarks/results.json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    saved = json.loads(text)
+    if saved.get("settings", {}).get("time_limit") != time_limit:
+        return None
+    values = {
+        row["instance"]["name"]: row["fairshift"].get("objective")
+        for row in saved.get("instances", [])
+    }
+    return {"commit": commit, "time_limit": time_limit, "stage1": values}
+
+
 def write_outputs(results: Row, out: Path) -> None:
     """results.json, RESULTS.md (keeping notes below the marker) and scaling.png."""
     out.mkdir(parents=True, exist_ok=True)
@@ -959,6 +1328,34 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=5.0,
         metavar="W",
         help="work limit of the reproducibility check (default 5; 0 skips it)",
+    )
+    parser.add_argument(
+        "--compare-workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="solve each instance again with N workers, side by side (default 2; 1 skips it)",
+    )
+    parser.add_argument(
+        "--quick-limit",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="solve 4-32 engineers x 52 weeks again with this limit (default 10; 0 skips it)",
+    )
+    parser.add_argument(
+        "--cli-limit",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="time `fairshift plan` with this limit on each instance (default 10)",
+    )
+    parser.add_argument("--no-cli", action="store_true", help="skip timing `fairshift plan`")
+    parser.add_argument(
+        "--reference",
+        default="1a6e46c",
+        metavar="COMMIT",
+        help="compare stage-1 values with this commit's results.json (default 1a6e46c)",
     )
     parser.add_argument("--no-example", action="store_true", help="skip the bundled example")
     parser.add_argument("--no-highs", action="store_true", help="skip the HiGHS peer")
@@ -1037,7 +1434,11 @@ def main(argv: list[str] | None = None) -> int:
             "solver_seed": args.solver_seed,
             "workers": args.workers,
             "work_limit": args.work_limit,
+            "compare_workers": args.compare_workers,
+            "quick_limit": args.quick_limit,
+            "cli_limit": args.cli_limit,
         },
+        "reference": reference(args.reference, args.time_limit),
         "instances": [],
     }
     for instance in instances:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import math
 
+import pandas as pd
 import pytest
 
 import fairshift as fs
@@ -30,7 +31,8 @@ def test_rows_hold_the_fairness_summary_and_the_violation_count(trio: fs.Scenari
     for name, schedule in schedules.items():
         row = table.loc[name]
         summary = fs.fairness(schedule.scenario, schedule).summary
-        assert {key: row[key] for key in summary} == summary
+        for key, value in summary.items():
+            assert row[key] == value or (pd.isna(row[key]) and pd.isna(value)), key
         assert row["violations"] == len(fs.validate(schedule.scenario, schedule))
         assert row["status"] == fs.Status.GIVEN and not row["proven"]
     assert table.loc["rr", "violations"] == 0 and table.loc["greedy", "violations"] > 0

@@ -104,10 +104,12 @@ def test_summary_by_hand(report: fs.Fairness) -> None:
     assert s["gini"] == pytest.approx(30 / 297)
     assert s["jain"] == pytest.approx(49.5**2 / (3 * (20.5**2 + 16**2 + 13**2)))
     assert s["balance"] == pytest.approx((16 / 20.5 + 13 / 20.5 + 13 / 16) / 3)
-    # Weekend days 6, 6, 4 against 16/3 each; holiday days 1, 0, 1; no month-end shifts.
-    assert s["weekend_days_spread"] == 2.0
-    assert s["holiday_days_spread"] == 1.0
-    assert s["month_end_shifts_spread"] == 0.0
+    # Weekend days 6, 6, 4 against a fair count of 16/3 each: the largest excess is 2/3.
+    assert s["weekend_days_excess"] == pytest.approx(2 / 3)
+    # Holiday days 1, 0, 1 against 2/3 each.
+    assert s["holiday_days_excess"] == pytest.approx(1 / 3)
+    # No month-end windows: nobody to spread them among, so no excess at all (not 0).
+    assert math.isnan(s["month_end_shifts_excess"])
 
 
 def test_existing_columns_keep_their_order() -> None:

@@ -47,15 +47,23 @@ def test_itemise_matches_the_solver_stages(rota: fs.Schedule) -> None:
 
 
 def test_itemise_spread_terms(rota: fs.Schedule) -> None:
-    """Weekend, holiday and month-end spreads are present and never negative."""
+    """Each category's largest excess, then every engineer's excess, as stage 4 counts them."""
     bill = itemise(rota)
-    spread = bill[bill["section"] == "spread"].set_index("term")["value"]
-    assert set(spread.index) == {
-        "weekend_days_spread",
-        "holiday_days_spread",
-        "month_end_shifts_spread",
-    }
-    assert (spread >= 0).all()
+    spread = bill[bill["section"] == "spread"]
+    team = spread[spread["engineer"] == ""].set_index("term")["value"]
+    assert team.index.tolist() == [
+        "month_end_shifts_excess",
+        "weekend_days_excess",
+        "holiday_days_excess",
+    ]
+    stages = {stage.name: stage.value for stage in rota.stages}
+    for term, value in team.items():
+        per_engineer = spread[(spread["term"] == term) & (spread["engineer"] != "")]["value"]
+        assert per_engineer.max() == pytest.approx(value)
+        # Excesses over fair counts that add up to the total add up to zero.
+        assert per_engineer.dropna().sum() == pytest.approx(0, abs=1e-9)
+        if term in stages:
+            assert stages[term] == pytest.approx(value)
 
 
 def test_itemise_of_a_hand_made_schedule_has_no_stages(rota: fs.Schedule) -> None:

@@ -26,7 +26,8 @@ from fairshift.model.lattice import (
     _single_shift_floor,
     lattice,
 )
-from fairshift.solve import _LatticeBounds, build_model
+from fairshift.model.stages import LatticeBounds
+from fairshift.solve import build_model
 from test_hypothesis import SETTINGS, scenarios
 
 
@@ -92,16 +93,15 @@ def test_lattice_bound_sees_what_the_lp_cannot() -> None:
     assert schedule.stages[0].value == 3.2
     assert schedule.stages[0].bound == 3.2
     # The bound is what the primary week alone imposes on its holder.
-    assert _LatticeBounds(objective).set_by_one_shift("max_deviation")
-    assert not _LatticeBounds(objective).set_by_one_shift("min_deviation")
+    assert LatticeBounds(objective).set_by_one_shift
 
 
 def test_a_bound_from_the_totals_is_not_set_by_one_shift() -> None:
     """On the bundled example every engineer can meet their share: no shift sets the bound."""
     objective = build_model(read_scenario(EXAMPLE)).objective
     assert objective is not None
-    assert _LatticeBounds(objective).bound("max_deviation", {}) == 0
-    assert not _LatticeBounds(objective).set_by_one_shift("max_deviation")
+    assert LatticeBounds(objective).largest == 0
+    assert not LatticeBounds(objective).set_by_one_shift
 
 
 def test_heavy_shifts_need_distinct_holders() -> None:

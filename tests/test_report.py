@@ -108,10 +108,10 @@ def test_report_lists_violations_of_the_schedule(team: fs.Scenario, tmp_path: Pa
     assert "Every hard rule holds." not in text
 
 
-def test_markdown_table_escapes_pipes_and_blanks_missing_values() -> None:
-    """Cells with '|' stay in their column; NaN and NA print as empty cells."""
+def test_markdown_table_escapes_pipes_and_marks_missing_values() -> None:
+    """Cells with '|' stay in their column; NaN (no such value) prints n/a, NA blank."""
     table = markdown_table(["a", "b", "c"], [["x|y", float("nan"), pd.NA]])
-    assert table.splitlines()[-1] == "| x\\|y |  |  |"
+    assert table.splitlines()[-1] == "| x\\|y | n/a |  |"
 
 
 @pytest.fixture

@@ -176,6 +176,12 @@ class ShiftCalendar:
     _leave_spans: dict[str, tuple[tuple[Leave, dt.datetime, dt.datetime], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # handle -> the scenario's engineer, filled on first use.
+    _people: dict[str, Engineer] = field(default_factory=dict, repr=False, compare=False)
+    # (handle, slot id) -> why the engineer cannot take the slot, filled on first use.
+    _blocked: dict[tuple[str, str], str | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def zone_of(self, engineer: Engineer) -> str:
         """The engineer's own zone (the rotation's when none is set)."""
@@ -210,7 +216,17 @@ class ShiftCalendar:
 
     def blocked(self, engineer: Engineer, slot: Slot) -> str | None:
         """Leave or employment reason that keeps ``engineer`` off ``slot``, or ``None``."""
-        return self.leave_conflict(engineer, slot) or self.employment_conflict(engineer, slot)
+        key = (engineer.handle, slot.id)
+        if not self._people:
+            self._people.update((e.handle, e) for e in self.scenario.engineers)
+        if self._people.get(engineer.handle) is not engineer:
+            # Not one of this scenario's engineers (e.g. an edited copy): nothing cached.
+            return self.leave_conflict(engineer, slot) or self.employment_conflict(engineer, slot)
+        if key not in self._blocked:
+            self._blocked[key] = self.leave_conflict(engineer, slot) or self.employment_conflict(
+                engineer, slot
+            )
+        return self._blocked[key]
 
     def available_weeks(self, engineer: Engineer) -> int:
         """Weekly slots the engineer could take given leave and employment alone."""

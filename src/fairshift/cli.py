@@ -7,14 +7,17 @@ Exit codes: 0 success, 1 schedule has violations (``check``), 2 invalid input,
 from __future__ import annotations
 
 import argparse
-import math
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, arguments
+from .budget import command_deadline, output_reserve
 from .errors import (
     FairshiftError,
     InfeasibleError,
@@ -25,53 +28,62 @@ from .errors import (
 from .scenario import Scenario
 from .schedule import Schedule
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_TIMEOUT = 0, 1, 2, 3, 4
-
-#: Extra outputs of ``fairshift plan``: each writes into the staging directory.
-PlanOutput = Callable[[Schedule, Path, argparse.Namespace], None]
-
-
-def _write_tables(schedule: Schedule, out: Path, _args: argparse.Namespace) -> None:
-    schedule.write_tables(out)
+#: Ctrl-C: the best plan found so far was written (``plan``), or nothing was (elsewhere).
+EXIT_INTERRUPTED = 130
 
 
-#: Outputs written by ``fairshift plan``, in order.
-PLAN_OUTPUTS: list[PlanOutput] = [_write_tables]
+@dataclass(frozen=True)
+class PlanRun:
+    """What the outputs of ``fairshift plan`` are written from.
+
+    Attributes
+    ----------
+    schedule
+        The plan.
+    comparison
+        The plan beside the round-robin and greedy baselines (:func:`fairshift.compare`).
+    previous
+        The plan directory being replaced (its feeds decide which events changed).
+    """
+
+    schedule: Schedule
+    comparison: pd.DataFrame
+    previous: Path
 
 
-def _write_calendars(schedule: Schedule, out: Path, args: argparse.Namespace) -> None:
+#: Outputs of ``fairshift plan``: each writes into the staging directory.
+PlanOutput = Callable[[PlanRun, Path], None]
+
+
+def _write_tables(run: PlanRun, out: Path) -> None:
+    run.schedule.write_tables(out)
+
+
+def _write_calendars(run: PlanRun, out: Path) -> None:
     from .ical import write_feeds
 
     # The previous feeds (whose state decides which events changed) are in the final
     # directory; ``out`` is the staging directory that replaces it.
-    write_feeds(schedule, out / "calendars", previous=Path(args.out) / "calendars")
+    write_feeds(run.schedule, out / "calendars", previous=run.previous / "calendars")
 
 
-PLAN_OUTPUTS.append(_write_calendars)
-
-
-def _write_report(schedule: Schedule, out: Path, _args: argparse.Namespace) -> None:
+def _write_report(run: PlanRun, out: Path) -> None:
     from .report import write_report
 
-    write_report(schedule.scenario, schedule, out)
+    write_report(run.schedule.scenario, run.schedule, out, comparison=run.comparison)
 
 
-PLAN_OUTPUTS.append(_write_report)
-
-
-def _versus_round_robin(schedule: Schedule) -> str:
-    """How the plan compares with a round-robin rotation of the same scenario."""
-    from .baselines import round_robin
-    from .compare import compare, versus
-
-    name = schedule.label or "fairshift"
-    table = compare({name: schedule, "round-robin": round_robin(schedule.scenario)})
-    return versus(table, name, "round-robin")
+#: Outputs written by ``fairshift plan``, in order.
+PLAN_OUTPUTS: tuple[PlanOutput, ...] = (_write_tables, _write_calendars, _write_report)
 
 
 def _progress(stage: str, value: float, bound: float, elapsed: float) -> None:
     print(
-        f"  {stage:<16} best {value:10.2f}  bound {bound:10.2f}  {elapsed:6.1f} s",
+        f"  {stage:<24} best {value:10.2f}  bound {bound:10.2f}  {elapsed:6.1f} s",
         file=sys.stderr,
         flush=True,
     )
@@ -89,20 +101,25 @@ def _publish_directory(staging: Path, out: Path) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Solve a scenario and write schedule.csv, fairness.csv and the other outputs."""
+    deadline = command_deadline(args.time_limit, args.started)
     scenario = Scenario.from_toml(args.scenario)
     if args.history is not None:
         from .fairness import read_history
 
         balances = read_history(scenario, args.history)
         scenario = scenario.with_history({h: float(v) for h, v in balances.items()})
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("--out", f"{str(out)!r} is a file", "give a directory")
     if any(not p.owner or not p.backup_owner for p in scenario.pipelines):
         from .ownership import assign_owners
 
         # Runbooks need an owner and a backup per pipeline; given owners are kept.
-        scenario = scenario.replace(pipelines=assign_owners(scenario, seed=args.seed))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", f"{str(out)!r} is a file", "give a directory")
+        scenario = scenario.replace(
+            pipelines=assign_owners(
+                scenario, seed=args.seed, time_limit=max(min(10.0, 0.1 * deadline.left()), 0.1)
+            )
+        )
     from .solve import solve
 
     schedule = solve(
@@ -112,19 +129,35 @@ def cmd_plan(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=_progress if args.progress else None,
         work_limit=args.work_limit,
+        deadline=deadline.earlier(output_reserve(scenario, args.time_limit)),
     )
+    from .report import default_comparison
+
+    comparison = default_comparison(scenario, schedule)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".fairshift-", dir=out.parent))
     try:
+        run = PlanRun(schedule, comparison, out)
         for write in PLAN_OUTPUTS:
-            write(schedule, staging, args)
+            write(run, staging)
         _publish_directory(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(schedule.summary())
-    print(f"\n{_versus_round_robin(schedule)}")
+    print(f"\n{_versus_round_robin(schedule, comparison)}")
     print(f"\nwrote the plan to {out}/ (schedule.csv, fairness.csv, report.md, calendars/)")
+    if schedule.interrupted:
+        print("fairshift: interrupted; the plan written is the best found so far", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _versus_round_robin(schedule: Schedule, comparison: pd.DataFrame) -> str:
+    """How the plan compares with a round-robin rotation of the same scenario."""
+    from .compare import versus
+
+    name = schedule.label or "fairshift"
+    return versus(comparison, name, "round-robin")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -214,12 +247,23 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="solve a scenario and write the plan")
     plan.add_argument("scenario", help="scenario TOML file")
     plan.add_argument("--out", default="plan", help="output directory (default: plan)")
-    plan.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
-    plan.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    plan.add_argument("--workers", type=int, default=1, help="solver workers (default 1)")
+    plan.add_argument(
+        "--time-limit",
+        type=arguments.seconds,
+        default=60.0,
+        help="seconds for the whole command, outputs included (default 60)",
+    )
+    plan.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
+    plan.add_argument(
+        "--workers",
+        type=arguments.workers,
+        default=1,
+        help="searches side by side (default 1, reproducible); more race differently seeded "
+        "searches and keep the best: never worse in the benchmarks, but NOT reproducible",
+    )
     plan.add_argument(
         "--work-limit",
-        type=float,
+        type=arguments.work,
         default=None,
         help="deterministic work budget: a solve cut short by it is still reproducible",
     )
@@ -243,8 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="solve several scenarios and compare them")
     sweep.add_argument("scenarios", nargs="+", help="scenario TOML files")
     sweep.add_argument("--out", default="sweep.csv", help="CSV to write (default sweep.csv)")
-    sweep.add_argument("--time-limit", type=float, default=60.0, help="seconds per scenario")
-    sweep.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sweep.add_argument(
+        "--time-limit", type=arguments.seconds, default=60.0, help="seconds per scenario"
+    )
+    sweep.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     sweep.set_defaults(run=cmd_sweep)
 
@@ -281,16 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Time limits count from start-up when the arguments come from the command line
+    (``argv`` is ``None``), and from this call when a caller passes ``argv``.
+    """
+    started = None if argv is None else time.perf_counter()
     parser = build_parser()
-    args = parser.parse_args(argv)
-    limit = getattr(args, "time_limit", 1.0)
-    if limit is not None and not (math.isfinite(limit) and limit > 0):
-        print(
-            f"fairshift: error: --time-limit {limit} must be a positive number of seconds, e.g. 30",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a bad argument (exit 2)
+        return done.code if isinstance(done.code, int) else EXIT_INPUT
+    args.started = started
     try:
         code: int = args.run(args)
         return code
@@ -308,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("fairshift: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -155,6 +155,10 @@ def weeks_changed(reference: Schedule, other: Schedule) -> str:
     return ", ".join(changes) or "no change"
 
 
+def _missing(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
 def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:
     """Describe how row ``subject`` of a :func:`compare` table fares against ``baseline``.
 
@@ -184,9 +188,9 @@ def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:
         ("Gini (0 = even)", "gini", "{:.4f}"),
         ("Jain's index (1 = even)", "jain", "{:.4f}"),
         ("balance score (1 = even)", "balance", "{:.4f}"),
-        ("weekend-day spread", "weekend_days_spread", "{:.2f}"),
-        ("holiday-day spread", "holiday_days_spread", "{:.2f}"),
-        ("month-end shift spread", "month_end_shifts_spread", "{:.2f}"),
+        ("month-end shifts: largest excess", "month_end_shifts_excess", "{:+.2f}"),
+        ("weekend days: largest excess", "weekend_days_excess", "{:+.2f}"),
+        ("holiday days: largest excess", "holiday_days_excess", "{:+.2f}"),
         ("rule violations", "violations", "{:d}"),
         ("unfilled shifts", "unfilled", "{:d}"),
     )
@@ -196,7 +200,8 @@ def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:
         a, b = ours[key], theirs[key]
         if form == "{:d}":
             a, b = int(a), int(b)
-        lines.append(f"  {label:<{width}}  {form.format(a):>12}  {form.format(b):>12}")
+        shown = ["n/a" if _missing(v) else form.format(v) for v in (a, b)]
+        lines.append(f"  {label:<{width}}  {shown[0]:>12}  {shown[1]:>12}")
     ranges = float(ours["deviation_range"]), float(theirs["deviation_range"])
     if ranges[1] > 0:
         change = 1 - ranges[0] / ranges[1]

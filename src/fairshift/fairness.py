@@ -13,7 +13,6 @@ import datetime as dt
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate, pairwise
@@ -28,9 +27,14 @@ from .burden import availability, fair_shares, shift_burden
 from .calendar import WEEKLY_ROLES, Role, covered_dates, expand
 from .errors import ScenarioError
 from .scenario import Scenario
+from .spread import CATEGORIES, spreads
 
 if TYPE_CHECKING:
     from .schedule import Schedule
+
+#: Per category of :data:`fairshift.spread.CATEGORIES`: the excess over the fair count
+#: (:func:`per_engineer`) and the largest such excess (:attr:`Fairness.summary`).
+EXCESS_COLUMNS = tuple(f"{category}_excess" for category in CATEGORIES)
 
 #: Columns of :func:`per_engineer`.
 PER_ENGINEER_COLUMNS = (
@@ -53,18 +57,11 @@ PER_ENGINEER_COLUMNS = (
     "shortest_gap_weeks",
     "longest_gap_weeks",
     "owns",
+    *EXCESS_COLUMNS,
 )
 
 #: Keys of :attr:`Fairness.summary`, in order.
-SUMMARY_KEYS = (
-    *metrics.SUMMARY_KEYS,
-    "weekend_days_spread",
-    "holiday_days_spread",
-    "month_end_shifts_spread",
-)
-
-#: Day and shift counts whose spread the summary reports (column of :func:`per_engineer`).
-SPREAD_COUNTS = ("weekend_days", "holiday_days", "month_end_shifts")
+SUMMARY_KEYS = (*metrics.SUMMARY_KEYS, *EXCESS_COLUMNS)
 
 
 def burdens(scenario: Scenario, schedule: Schedule) -> dict[str, Fraction]:
@@ -129,7 +126,9 @@ def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     call), ``burden, availability`` (weeks x fte), ``fair_share, history, deviation``,
     ``deviation_pct`` (deviation as a percentage of fair share; NaN when the share is 0),
     ``shortest_gap_weeks, longest_gap_weeks`` (whole weeks off call between two on-call weeks;
-    empty with fewer than two on-call weeks), ``owns`` (pipelines the engineer owns or backs up).
+    empty with fewer than two on-call weeks), ``owns`` (pipelines the engineer owns or backs up)
+    and, per category of :data:`fairshift.spread.CATEGORIES`, ``<category>_excess``: the count
+    minus the fair count, NaN (``n/a``) for an engineer the category is not spread among.
     Day counts cover weekly roles (primary and secondary); a public holiday is counted as a
     holiday, not as a weekend day.
     """
@@ -157,6 +156,7 @@ def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     available = availability(calendar)
     shares = fair_shares(sum(burden.values(), Fraction(0)), available)
     weeks = on_call_weeks(scenario, schedule)
+    excess = {c: spread.excess for c, spread in spreads(scenario, schedule.assignments).items()}
     rows = []
     for e in scenario.engineers:
         tally = counts[e.handle]
@@ -184,6 +184,10 @@ def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
                 min(between) if between else pd.NA,
                 max(between) if between else pd.NA,
                 _ownership(scenario, e.handle),
+                *(
+                    float(excess[c][e.handle]) if e.handle in excess[c] else math.nan
+                    for c in CATEGORIES
+                ),
             )
         )
     table = pd.DataFrame(rows, columns=list(PER_ENGINEER_COLUMNS))
@@ -218,12 +222,6 @@ def cumulative_burden(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     return table
 
 
-def _spread(counts: Mapping[str, int], available: Mapping[str, Fraction]) -> float:
-    """Range of ``count - fair count``, the fair count splitting the total by availability."""
-    shares = fair_shares(Fraction(sum(counts.values())), available)
-    return float(metrics.deviation_range(counts, shares))
-
-
 def summarize(scenario: Scenario, schedule: Schedule) -> dict[str, float | tuple[float, ...]]:
     """Summary metrics of a schedule (keys :data:`SUMMARY_KEYS`); see :func:`fairness`."""
     calendar = expand(scenario)
@@ -241,11 +239,9 @@ def summarize(scenario: Scenario, schedule: Schedule) -> dict[str, float | tuple
     )
     for key in ("cv", "gini", "jain", "balance"):
         summary[key] = relative[key]
-    table = per_engineer(scenario, schedule)
-    for column in SPREAD_COUNTS:
-        values = (int(v) for v in table[column].tolist())
-        counts = dict(zip(scenario.handles, values, strict=True))
-        summary[f"{column}_spread"] = _spread(counts, available)
+    for category, spread in spreads(scenario, schedule.assignments).items():
+        largest = spread.largest_excess
+        summary[f"{category}_excess"] = math.nan if largest is None else float(largest)
     return {key: summary[key] for key in SUMMARY_KEYS}
 
 
@@ -261,9 +257,11 @@ class Fairness:
         Over burden relative to fair share (history included): ``max_deviation``,
         ``min_deviation``, ``deviation_range`` and ``std`` in days; ``cv``, ``gini``, ``jain``
         and ``balance`` on relative loads (burden + history over fair share); ``leximax``,
-        the deviations sorted from largest to smallest; and ``weekend_days_spread``,
-        ``holiday_days_spread``, ``month_end_shifts_spread``: the range, over engineers, of
-        each count minus its share in proportion to availability. See :mod:`fairshift.metrics`.
+        the deviations sorted from largest to smallest; and ``month_end_shifts_excess``,
+        ``weekend_days_excess``, ``holiday_days_excess``: for each category, the largest
+        excess over the fair count among the engineers it is spread among (NaN when nobody
+        is), the objective's last stage (:mod:`fairshift.spread`). See
+        :mod:`fairshift.metrics`.
     """
 
     per_engineer: pd.DataFrame

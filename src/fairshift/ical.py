@@ -112,7 +112,8 @@ def _slug(text: str) -> str:
 
 def _safe_stem(handle: str) -> str:
     stem = re.sub(r"[^a-z0-9._-]+", "-", unicodedata.normalize("NFKC", handle).lower())
-    stem = re.sub(r"-{2,}", "-", stem).strip("._-")[:60].rstrip("._-")
+    # Runs of separators (``..`` included, which some tools read as "parent") become one.
+    stem = re.sub(r"[._-]{2,}", "-", stem).strip("._-")[:60].rstrip("._-")
     if not stem:
         return "engineer"
     return f"{stem}-engineer" if stem in _RESERVED else stem

@@ -23,11 +23,11 @@ ENGINEER_TERMS = (
     ("deviation", "days"),
 )
 
-#: Spread terms of the objective's last fairness stage.
+#: Spread terms of the objective's last fairness stage, in its order.
 SPREAD_TERMS = (
-    ("weekend_days_spread", "weekend days"),
-    ("holiday_days_spread", "holiday days"),
-    ("month_end_shifts_spread", "month-end shifts"),
+    ("month_end_shifts_excess", "shifts"),
+    ("weekend_days_excess", "days"),
+    ("holiday_days_excess", "days"),
 )
 
 
@@ -48,8 +48,10 @@ def itemise(schedule: Schedule) -> pd.DataFrame:
             burden, fair share, history and deviation (burden - fair share + history) of
             each engineer, in days;
         ``spread``
-            for weekend days, public-holiday days and month-end shifts, the range over
-            engineers of each count minus its share in proportion to availability;
+            for month-end shifts, weekend days and public-holiday days, the largest excess
+            of a count over its fair count among the engineers the category is spread among
+            (NaN when nobody is), as :mod:`fairshift.spread` defines them; and per engineer
+            each excess (NaN, "n/a", for an engineer the category is not spread among);
         ``team``
             the largest and smallest deviation and their range, in days;
         ``stage``
@@ -74,6 +76,9 @@ def itemise(schedule: Schedule) -> pd.DataFrame:
         value = summary[key]
         assert isinstance(value, float)
         rows.append(("spread", key, "", value, None, "", unit))
+        for row in table.itertuples(index=False):
+            excess = getattr(row, key)
+            rows.append(("spread", key, str(row.engineer), excess, None, "", unit))
     for key in ("max_deviation", "min_deviation", "deviation_range"):
         value = summary[key]
         assert isinstance(value, float)

@@ -31,6 +31,12 @@ CALENDAR_CODES = {
 }
 MONTH_END_LABEL = "month-end shift"
 HOLIDAY_LABEL = "own public holiday"
+#: Largest figure side, in inches: a picture must stay readable on a laptop screen and cheap
+#: to draw whatever the team size.
+MAX_INCHES = 16.0
+#: With more engineers than this, the pictures drop per-engineer text (labels on bars,
+#: legend entries, every name on an axis) that would overlap.
+MANY = 24
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -70,7 +76,8 @@ def plot_burden(scenario: Scenario, schedule: Schedule) -> Figure:
     3
     """
     table = per_engineer(scenario, schedule)
-    figure = _figure(max(5.0, 1.2 * len(table) + 2), 4.5)
+    many = len(table) > MANY
+    figure = _figure(min(max(5.0, 1.2 * len(table) + 2), MAX_INCHES), 4.5)
     ax = figure.add_subplot()
     positions = list(range(len(table)))
     bars = ax.bar(positions, table["burden"].tolist(), color="#6baed6", label="burden")
@@ -79,11 +86,15 @@ def plot_burden(scenario: Scenario, schedule: Schedule) -> Figure:
         [x - 0.4 for x in positions],
         [x + 0.4 for x in positions],
         colors="black",
-        linewidth=2,
+        linewidth=1 if many else 2,
         label="fair share",
     )
-    ax.bar_label(bars, labels=[f"{d:+.2f}" for d in table["deviation"]], padding=3)
-    ax.set_xticks(positions, table["name"].tolist())
+    if not many:
+        ax.bar_label(bars, labels=[f"{d:+.2f}" for d in table["deviation"]], padding=3)
+        ax.set_xticks(positions, table["name"].tolist())
+    else:
+        step = -(-len(table) // MANY)
+        ax.set_xticks(positions[::step], table["name"].tolist()[::step], rotation=90)
     ax.set_xlabel("engineer")
     ax.set_ylabel("burden (days)")
     history = " (history included)" if table["history"].any() else ""
@@ -140,7 +151,10 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
         if day in calendar.holidays[handle]
     ]
 
-    figure = _figure(max(6.0, 0.18 * n_weeks + 3), 1.0 + 0.45 * len(handles) + 1.2)
+    figure = _figure(
+        min(max(6.0, 0.18 * n_weeks + 3), MAX_INCHES),
+        min(1.0 + 0.45 * len(handles) + 1.2, MAX_INCHES),
+    )
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -162,7 +176,7 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
                 xs,
                 ys,
                 marker="D",
-                s=30,
+                s=30 if len(handles) <= MANY else 8,
                 c="#d94801",
                 edgecolors="white",
                 zorder=3,
@@ -176,7 +190,7 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
                 xs,
                 ys,
                 marker="*",
-                s=45,
+                s=45 if len(handles) <= MANY else 10,
                 c="#ffd92f",
                 edgecolors="black",
                 linewidths=0.5,
@@ -189,7 +203,9 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
     ax.set_xticks(
         ticks, [calendar.weeks[k].start.strftime("%b %d") for k in ticks], rotation=45, ha="right"
     )
-    ax.set_yticks(list(range(len(handles))), [e.name for e in scenario.engineers])
+    names = [e.name for e in scenario.engineers]
+    step = -(-len(handles) // (2 * MANY))  # at most 48 names down the side
+    ax.set_yticks(list(range(0, len(handles), step)), names[::step])
     ax.set_xlabel(f"week starting ({scenario.rotation.timezone})")
     ax.set_ylabel("engineer")
     ax.set_title(_title(scenario, schedule, "who is on call each week"))
@@ -219,13 +235,21 @@ def plot_cumulative(scenario: Scenario, schedule: Schedule) -> Figure:
     figure = _figure(8.0, 4.5)
     ax = figure.add_subplot()
     dates = np.array([day.isoformat() for day in table.index], dtype="datetime64[D]")
+    many = len(scenario.engineers) > MANY
     for engineer in scenario.engineers:
-        ax.plot(dates, table[engineer.handle].tolist(), drawstyle="steps-post", label=engineer.name)
+        ax.plot(
+            dates,
+            table[engineer.handle].tolist(),
+            drawstyle="steps-post",
+            label=engineer.name,
+            linewidth=0.6 if many else 1.5,
+        )
     ax.set_xlabel("handoff date")
     ax.set_ylabel("cumulative burden (days)")
     ax.set_title(_title(scenario, schedule, "burden over the horizon"))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    if not many:
+        ax.legend(loc="upper left")
     figure.autofmt_xdate()
     return figure
 

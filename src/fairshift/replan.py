@@ -20,11 +20,13 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from . import arguments
 from .calendar import Role, ShiftCalendar
 from .errors import FairshiftError, InfeasibleError
+from .runner import Deadline, SolverOptions, run
 from .scenario import Scenario
 from .schedule import Schedule, Stage, Status
-from .solve import BuiltModel, SolverOptions, build_model, optimise
+from .solve import BuiltModel, build_model, optimise
 from .validate import validate
 
 #: Columns of :attr:`Replan.diff`.
@@ -115,6 +117,7 @@ def replan(
     slack: float = 0.0,
     time_limit: float = 60.0,
     seed: int = 0,
+    deadline: Deadline | None = None,
 ) -> Replan:
     """Re-plan after a change of inputs, keeping the past and the frozen weeks as they were.
 
@@ -133,9 +136,12 @@ def replan(
         Days by which the largest deviation may exceed its best value (given the frozen
         slots) in exchange for fewer changes; ``0`` keeps fairness optimal.
     time_limit
-        Seconds for all stages together.
+        Wall-clock seconds for the whole call, building the model included.
     seed
         Random seed.
+    deadline
+        An earlier end than ``time_limit`` allows (the command line keeps time back for
+        writing the outputs).
 
     Returns
     -------
@@ -163,13 +169,17 @@ def replan(
     ...               today="2027-03-01")  # doctest: +SKIP
     >>> r.diff  # doctest: +SKIP
     """
+    end = Deadline.after(time_limit)
+    if deadline is not None and deadline.at < end.at:
+        end = deadline
+    options = SolverOptions(time_limit=time_limit, seed=seed)  # checks the time limit and seed
     if isinstance(today, str):
         today = dt.date.fromisoformat(today)
     if slack < 0:
         raise FairshiftError(f"slack {slack!r} must be 0 or more days")
     if isinstance(freeze_weeks, bool) or not isinstance(freeze_weeks, int) or freeze_weeks < 0:
         raise FairshiftError(f"freeze_weeks {freeze_weeks!r} must be a whole number >= 0")
-    built = build_model(scenario)
+    built = build_model(scenario, deadline=end)
     calendar = built.calendar
     frozen, _ = frozen_slots(calendar, today, freeze_weeks)
     before = {(a.role, a.slot): a.engineer for a in previous.assignments}
@@ -208,16 +218,13 @@ def replan(
         return free - sum(kept)
 
     hint = {(a.engineer, a.role.value, a.slot): 1 for a in previous.assignments}
-    deadline = time.perf_counter() + time_limit
     objective = built.objective
     assert objective is not None
     own_stages: list[Stage] = []
     if objective.deviation:
         # Stage 1: the largest deviation, as good as the frozen slots allow (plus slack).
         largest = objective.largest_deviation()
-        stage, best = _minimise(
-            built, largest, hint, deadline, seed, "best_max_deviation", share=0.4
-        )
+        stage, best = _minimise(built, largest, hint, end, options, "best_max_deviation", share=0.4)
         stage = replace(
             stage,
             description="smallest largest deviation the frozen slots allow",
@@ -228,13 +235,12 @@ def replan(
         limit = best + math.floor(slack * objective.team_availability * objective.scale)
         built.model.add(largest <= limit)
     # Stage 2: the fewest changes among schedules as fair.
-    stage, fewest = _minimise(built, changes(), hint, deadline, seed, "changes", share=0.6)
+    stage, fewest = _minimise(built, changes(), hint, end, options, "changes", share=0.6)
     own_stages.append(replace(stage, description="minimise changed assignments"))
     built.model.add(changes() <= fewest)
     # The remaining fairness stages break ties among the minimal-change schedules.
-    options = SolverOptions(time_limit=max(deadline - time.perf_counter(), 0.1), seed=seed)
     try:
-        schedule = optimise(built, options, hint=hint)
+        schedule = optimise(built, options, hint=hint, deadline=end)
     except InfeasibleError as error:  # pragma: no cover - stage 2 found a schedule
         raise FairshiftError(f"re-planning failed: {error}") from error
     # The re-plan's own largest deviation stays stage 1 (``Schedule.objective``); it equals
@@ -251,8 +257,8 @@ def _minimise(
     built: BuiltModel,
     expression: cp_model.LinearExprT,
     hint: dict[tuple[str, str, str], int],
-    deadline: float,
-    seed: int,
+    deadline: Deadline,
+    options: SolverOptions,
     name: str,
     *,
     share: float,
@@ -272,9 +278,9 @@ def _minimise(
         model.add_hint(var, hint.get((handle, role.value, slot.id), 0))
     model.minimize(expression)
     solver = cp_model.CpSolver()
-    SolverOptions(seed=seed).apply(solver, share * (deadline - time.perf_counter()))
+    options.configure(solver, share * deadline.left())
     started = time.perf_counter()
-    status = solver.solve(model)
+    status = run(solver, model)
     seconds = time.perf_counter() - started
     if status == cp_model.INFEASIBLE:
         raise FairshiftError(
@@ -321,18 +327,25 @@ def add_cli(commands: Any) -> None:
         help="days of largest deviation to give up for fewer changes (default 0)",
     )
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    run: Callable[[argparse.Namespace], int] = cmd_replan
-    parser.set_defaults(run=run)
+    parser.add_argument(
+        "--time-limit",
+        type=arguments.seconds,
+        default=60.0,
+        help="seconds for the whole command, outputs included (default 60)",
+    )
+    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed")
+    command: Callable[[argparse.Namespace], int] = cmd_replan
+    parser.set_defaults(run=command)
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
     """Re-plan, write ``schedule.csv`` and ``changes.csv`` into ``--out`` and print the diff."""
     from pathlib import Path
 
+    from .budget import command_deadline, output_reserve
     from .io import write_atomic
 
+    deadline = command_deadline(args.time_limit, getattr(args, "started", None))
     scenario = Scenario.from_toml(args.scenario)
     previous = Schedule.read_csv(scenario, Path(args.previous) / "schedule.csv")
     result = replan(
@@ -343,6 +356,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
         slack=args.slack,
         time_limit=args.time_limit,
         seed=args.seed,
+        deadline=deadline.earlier(output_reserve(scenario, args.time_limit)),
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

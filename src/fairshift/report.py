@@ -44,9 +44,9 @@ _SUMMARY_LABELS = {
     "jain": "Jain's index (1 = even)",
     "balance": "balance score (1 = even)",
     "leximax": "deviations, largest first (days)",
-    "weekend_days_spread": "weekend-day spread (days)",
-    "holiday_days_spread": "public-holiday-day spread (days)",
-    "month_end_shifts_spread": "month-end shift spread (shifts)",
+    "month_end_shifts_excess": "month-end shifts: largest excess over fair count (shifts)",
+    "weekend_days_excess": "weekend days: largest excess over fair count (days)",
+    "holiday_days_excess": "public-holiday days: largest excess over fair count (days)",
 }
 
 _ENGINEER_COLUMNS = (
@@ -64,6 +64,9 @@ _ENGINEER_COLUMNS = (
     ("deviation_pct", "deviation %"),
     ("shortest_gap_weeks", "shortest gap (weeks)"),
     ("longest_gap_weeks", "longest gap (weeks)"),
+    ("month_end_shifts_excess", "month-end excess"),
+    ("weekend_days_excess", "weekend excess"),
+    ("holiday_days_excess", "holiday excess"),
 )
 
 
@@ -72,8 +75,10 @@ def _cell(value: Any) -> str:
         return ", ".join(f"{v:+.2f}" for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA:
         return ""
+    if isinstance(value, float) and math.isnan(value):
+        return "n/a"  # no such value, e.g. an excess where nothing is spread
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
     return str(value).replace("|", "\\|").replace("\n", " ")
@@ -199,7 +204,10 @@ def render(
         "",
         "Burden is counted in days on call, weighted by kind of day; each engineer's fair share "
         "is the period's total burden split in proportion to availability (weeks free of leave, "
-        "times FTE). Deviation = burden - fair share + history carried over.",
+        "times FTE). Deviation = burden - fair share + history carried over. Month-end shifts, "
+        "weekend days and public-holiday days are each spread among the engineers who can "
+        "hold them: an engineer's excess is their count minus the category's total split in "
+        "proportion to availability among those engineers (n/a for anyone else).",
         "",
         markdown_table(
             ["metric", "value"],

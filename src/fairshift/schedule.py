@@ -47,10 +47,10 @@ class Assignment:
 class Stage:
     """One stage of the lexicographic objective, with what was proven about it.
 
-    ``value`` and ``bound`` are in burden units (days), except for stage 3 (squared quarter
-    days) and stage 4 (day counts). ``steps`` counts the neighbourhood-search steps that
-    followed the full model (teams of more than 5 engineers; see
-    :data:`fairshift.model.neighbourhood.MIN_TEAM`).
+    ``value`` and ``bound`` are in ``unit``: days of burden for the deviation stages, squared
+    quarter days for stage 3, shifts or days for the spread categories of stage 4.
+    ``steps`` counts the neighbourhood-search steps that followed the full model (teams of
+    more than 5 engineers; see :data:`fairshift.model.neighbourhood.MIN_TEAM`).
     """
 
     name: str
@@ -60,6 +60,12 @@ class Stage:
     bound: float | None
     seconds: float
     steps: int = 0
+    unit: str = ""
+
+    @property
+    def spread(self) -> bool:
+        """Whether this is one of stage 4's best-effort spread categories."""
+        return self.name.endswith("_excess")
 
     @property
     def proven(self) -> bool:
@@ -94,6 +100,10 @@ class Schedule:
         Random seed of the solve.
     explanation
         Why no schedule exists (``INFEASIBLE`` only).
+    label
+        Name used when schedules are compared.
+    interrupted
+        Ctrl-C stopped the solve; it holds the best schedule found until then.
     """
 
     scenario: Scenario
@@ -104,6 +114,7 @@ class Schedule:
     seed: int = 0
     explanation: Explanation | None = None
     label: str = field(default="fairshift")
+    interrupted: bool = False
 
     # -- headline numbers -------------------------------------------------------------------
 
@@ -121,6 +132,11 @@ class Schedule:
     def gap(self) -> float | None:
         """``objective - bound`` for stage 1, in burden units (0 when proven)."""
         return self.stages[0].gap if self.stages else None
+
+    @property
+    def headline(self) -> str:
+        """What was proven, in one line (see :func:`proof_headline`)."""
+        return proof_headline(self.stages)
 
     def is_feasible(self) -> bool:
         """Whether the schedule has assignments (it may still be a hand-made invalid one)."""
@@ -178,17 +194,21 @@ class Schedule:
     def summary(self) -> str:
         """Status, each stage's value and proof, and the per-engineer burden table."""
         lines = [f"{self.scenario.rotation.name}: {self.status}"]
+        if self.interrupted:
+            lines[0] += " (interrupted: the best schedule found before Ctrl-C)"
         if self.stages:
-            lines.append(
-                f"largest deviation {self.objective:+.2f} days, proven bound "
-                f"{self.bound:+.2f}, gap {self.gap:.2f}; solved in {self.seconds:.2f} s "
-                f"(seed {self.seed})"
-            )
-            for i, stage in enumerate(self.stages, 1):
+            lines.append(self.headline)
+            if self.objective is not None and self.bound is not None and self.gap is not None:
+                lines.append(
+                    f"largest deviation {self.objective:+.2f} days, proven bound "
+                    f"{self.bound:+.2f}, gap {self.gap:.2f}; solved in {self.seconds:.2f} s "
+                    f"(seed {self.seed})"
+                )
+            for label, stage in zip(stage_labels(self.stages), self.stages, strict=True):
                 value = "-" if stage.value is None else f"{stage.value:.2f}"
                 bound = "-" if stage.bound is None else f"{stage.bound:.2f}"
                 lines.append(
-                    f"  stage {i} {stage.name:<20} {stage.status:<9} value {value:>8} "
+                    f"  stage {label:<3} {stage.name:<24} {stage.status:<9} value {value:>8} "
                     f"bound {bound:>8}  {stage.seconds:6.2f} s  ({stage.description})"
                 )
         if self.explanation is not None:
@@ -316,6 +336,79 @@ def _read_time(value: object, row: int, column: str) -> dt.datetime:
             "2027-01-04T09:00:00-08:00"
         )
     return parsed
+
+
+def stage_labels(stages: Iterable[Stage]) -> list[str]:
+    """Stage numbers as people read them: stage 4's spread categories are 4a, 4b, 4c.
+
+    Examples
+    --------
+    >>> names = ["max_deviation", "min_deviation", "weekend_days_excess", "holiday_days_excess"]
+    >>> stage_labels(Stage(n, "", "OPTIMAL", 0.0, 0.0, 0.0) for n in names)
+    ['1', '2', '3a', '3b']
+    """
+    labels: list[str] = []
+    number, letter = 0, 0
+    previous_spread = False
+    for stage in stages:
+        if stage.spread and previous_spread:
+            letter += 1
+        else:
+            number += 1
+            letter = 0
+        labels.append(f"{number}{chr(ord('a') + letter)}" if stage.spread else str(number))
+        previous_spread = stage.spread
+    return labels
+
+
+def proof_headline(stages: Iterable[Stage]) -> str:
+    """What was proven, in plain words.
+
+    Examples
+    --------
+    >>> done = [Stage(n, "", "OPTIMAL", 0.0, 0.0, 0.1) for n in ("max_deviation", "min_deviation")]
+    >>> proof_headline(done)
+    'fairness proven optimal (every stage)'
+    >>> weekend = Stage("weekend_days_excess", "", "FEASIBLE", 1.0, 0.0, 0.5, unit="days")
+    >>> proof_headline([*done, weekend])
+    'fairness proven optimal (stages 1-2); spread of weekend days within 1.00 days of its bound'
+    """
+    stages = list(stages)
+    if not stages:
+        return "not optimised"
+    labels = stage_labels(stages)
+    if all(stage.proven for stage in stages):
+        return "fairness proven optimal (every stage)"
+    main = [(label, stage) for label, stage in zip(labels, stages, strict=True) if not stage.spread]
+    open_ = [(label, stage) for label, stage in main if not stage.proven]
+    if not open_:
+        last = main[-1][0] if main else "0"
+        head = (
+            f"fairness proven optimal (stages 1-{last})"
+            if last != "1"
+            else ("fairness proven optimal (stage 1)")
+        )
+    else:
+        label, stage = open_[0]
+        head = f"fairness not proven: stage {label} ({stage.name}) {_distance(stage)}"
+    spreads = [stage for stage in stages if stage.spread and not stage.proven]
+    if spreads:
+        parts = [f"{_category(stage)} {_distance(stage)}" for stage in spreads]
+        head += "; spread of " + ", ".join(parts)
+    return head
+
+
+def _category(stage: Stage) -> str:
+    return stage.name.removesuffix("_excess").replace("_", " ")
+
+
+def _distance(stage: Stage) -> str:
+    if stage.status in ("SKIPPED", "UNKNOWN") or stage.value is None:
+        return "not reached within the time limit"
+    if stage.gap is None:
+        return "without a proven bound"
+    unit = f" {stage.unit}" if stage.unit else ""
+    return f"within {stage.gap:.2f}{unit} of its bound"
 
 
 _ROLE_ORDER = {Role.PRIMARY: 0, Role.SECONDARY: 1, Role.MONTH_END: 2}

@@ -1,26 +1,25 @@
 """Solve a scenario: build the CP-SAT model, run the lexicographic stages, read the schedule.
 
-Each stage is solved to proven optimality when time allows; its optimum is then fixed as a
-constraint and the solution is handed to the next stage as a hint. The two deviation stages
-also get a lattice bound (:mod:`fairshift.model.lattice`): a schedule that meets it is proven
-optimal at once. On teams of more than
-:data:`~fairshift.model.neighbourhood.MIN_TEAM` engineers the full model runs for a short share
-of each stage and a neighbourhood search (:mod:`fairshift.model.neighbourhood`) uses the
-rest. The search is deterministic for a given seed (one CP-SAT worker, or CP-SAT's
-interleaved search), as long as every stage finishes within its time limit; a work limit
-makes even a solve cut short reproducible.
+The stages (:mod:`fairshift.model.stages`) run in order. Each is solved to proven
+optimality when time allows; its optimum is then fixed as a constraint and the solution is
+handed to the next stage as a hint. A stage stops as soon as it is proven: by CP-SAT, or by
+a schedule meeting a bound proven outside CP-SAT (the lattice bound of the deviation stages,
+the apportionment bound of the spread categories). On teams of more than
+:data:`~fairshift.model.neighbourhood.MIN_TEAM` engineers the full model runs for a short
+share of each stage and a neighbourhood search (:mod:`fairshift.model.neighbourhood`) uses
+the rest.
+
+Time. ``time_limit`` is wall-clock time for the whole call, building the model included;
+every solve is cut to what is left of one :class:`~fairshift.runner.Deadline`. With one
+worker the search is deterministic for a given seed, as long as every stage finishes before
+its share of the time runs out; a work limit makes even a solve cut short reproducible.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
-import math
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -28,75 +27,28 @@ from ortools.sat.python import cp_model
 from .calendar import ShiftCalendar, expand
 from .errors import InfeasibleError, NoSolutionFoundError
 from .model.constraints import CONSTRAINTS, RuleContext
-from .model.lattice import Lattice, lattice
-from .model.neighbourhood import MIN_TEAM, Goal, NeighbourhoodSearch, evaluate
+from .model.neighbourhood import Goal, NeighbourhoodSearch, evaluate, search_for
 from .model.objective import Objective
+from .model.stages import BEST_EFFORT_WORK, LatticeBounds, StageGoal, StageSpec, fairness_stages
 from .model.variables import Variables
 from .model.warmstart import greedy_hint
+from .runner import LARGE_MODEL, MAX_SEED, Deadline, Interrupt, Job, SolverOptions, run, run_all
 from .scenario import Scenario
 from .schedule import Assignment, Schedule, Stage, Status, _ordered
 
-#: Above this many assignment variables a model counts as large (presolve is lightened).
-LARGE_MODEL = 5_000
+__all__ = [
+    "LARGE_MODEL",
+    "BuiltModel",
+    "ExtraStage",
+    "Progress",
+    "SolverOptions",
+    "build_model",
+    "optimise",
+    "solve",
+]
 
 #: ``progress(stage, value, bound, elapsed_seconds)``, called on every improving solution.
 Progress = Callable[[str, float, float, float], None]
-
-
-@dataclass(frozen=True)
-class SolverOptions:
-    """Solver settings.
-
-    Parameters
-    ----------
-    time_limit
-        Wall-clock seconds for all stages together; at the limit the best schedule found is
-        returned with status ``FEASIBLE`` and its gap.
-    seed
-        Random seed; the same scenario and seed give the same schedule.
-    workers
-        Search workers. One worker (the default) is deterministic; more workers run CP-SAT's
-        interleaved portfolio, which is deterministic too but pays for it in speed, unless
-        ``deterministic=False`` lets them race freely.
-    deterministic
-        Whether the same scenario and seed must give the same schedule.
-    log
-        Print CP-SAT's search log.
-    work_limit
-        Optional budget in CP-SAT's deterministic time units for all stages together.
-        Unlike the wall-clock limit, a solve cut short by it is reproducible on any machine.
-    """
-
-    time_limit: float = 60.0
-    seed: int = 0
-    workers: int = 1
-    deterministic: bool = True
-    log: bool = False
-    work_limit: float | None = None
-
-    def apply(
-        self, solver: cp_model.CpSolver, seconds: float, share: float = 1.0, *, large: bool = False
-    ) -> None:
-        """Set the parameters of ``solver`` for a stage with ``seconds`` left.
-
-        ``share`` is the stage's fraction of :attr:`work_limit`; ``large`` marks a model with
-        more than :data:`LARGE_MODEL` assignment variables.
-        """
-        params = solver.parameters
-        params.max_time_in_seconds = max(seconds, 0.01)
-        if self.work_limit is not None:
-            params.max_deterministic_time = max(self.work_limit * share, 0.01)
-        params.random_seed = self.seed
-        params.num_workers = max(1, self.workers)
-        params.interleave_search = self.deterministic and self.workers > 1
-        # The LP relaxation of the fairness terms is what proves the bounds; level 2 adds
-        # cuts that also steer the search to balanced assignments (measured in benchmarks).
-        params.linearization_level = 2
-        if large:
-            # Probing costs ~20 s per stage on 200 engineers x 52 weeks and buys nothing the
-            # search needs (benchmarks/RESULTS.md); small models keep CP-SAT's default.
-            params.cp_model_probing_level = 0
-        params.log_search_progress = self.log
 
 
 @dataclass
@@ -110,27 +62,45 @@ class BuiltModel:
     objective: Objective | None
 
 
-def build_model(scenario: Scenario, *, explain: bool = False) -> BuiltModel:
+def build_model(
+    scenario: Scenario, *, explain: bool = False, deadline: Deadline | None = None
+) -> BuiltModel:
     """Build the model: variables, every hard rule of :data:`CONSTRAINTS`, fairness terms.
 
     With ``explain=True`` every rule instance is guarded by an assumption literal and the
     fairness terms are left out, so that a conflict can only come from the hard rules.
+
+    Raises
+    ------
+    NoSolutionFoundError
+        When ``deadline`` passes before the model is built.
     """
     calendar = expand(scenario)
     model = cp_model.CpModel()
     variables = Variables(model, calendar)
     context = RuleContext(model, variables, calendar, explain=explain)
     for add_rule in CONSTRAINTS.values():
+        _check(deadline)
         add_rule(context)
+    _check(deadline)
     objective = None if explain else Objective(model, variables, calendar)
     return BuiltModel(model, variables, calendar, context, objective)
+
+
+def _check(deadline: Deadline | None) -> None:
+    if deadline is not None and deadline.expired():
+        raise NoSolutionFoundError(
+            "the time limit ran out while building the model, before any schedule was "
+            "searched for; raise the time limit"
+        )
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
     """Reports each improving solution, and stops the search once a known bound is met.
 
-    CP-SAT cannot see the lattice bound (as a cut it would only steer the search), so a
-    schedule that meets it would otherwise be followed by a proof CP-SAT cannot finish.
+    CP-SAT cannot see the lattice or apportionment bounds (as cuts they would only steer the
+    search), so a schedule that meets one would otherwise be followed by a proof CP-SAT
+    cannot finish. ``peers`` are searches racing this one: they stop too.
     """
 
     def __init__(
@@ -140,10 +110,12 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         progress: Progress | None,
         known: int | None,
         maximize: bool,
+        peers: list[cp_model.CpSolver] | None = None,
     ) -> None:
         super().__init__()
         self._stage, self._scale, self._progress = stage, scale, progress
         self._known, self._maximize = known, maximize
+        self._peers = peers if peers is not None else []
         self._start = time.perf_counter()
 
     def on_solution_callback(self) -> None:
@@ -159,189 +131,213 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             met = value >= self._known - 1e-6 if self._maximize else value <= self._known + 1e-6
             if met:
                 self.stop_search()
+                for peer in self._peers:
+                    peer.stop_search()
 
 
-#: Relative share of the time limit per stage (the headline proof, stage 1, gets half).
-_STAGE_SHARE = {"max_deviation": 4.0, "min_deviation": 1.0, "sum_of_squares": 1.0, "spread": 2.0}
+def _race(
+    state: _Run,
+    solver: cp_model.CpSolver,
+    callback: _Reporter | None,
+    goal: StageGoal,
+    spec: StageSpec,
+    known: int | None,
+) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver | _Settled]:
+    """Solve the stage's model; with ``workers > 1``, race differently seeded searches.
+
+    The first search is exactly the one-worker search; each other one starts from another
+    seed with CP-SAT's quick-restart branching. The best schedule wins (the first search
+    among equals), and every proven bound counts. Returns the status and the solver to
+    read the result from.
+    """
+    model = state.built.model
+    workers = state.options.workers
+    if workers == 1:
+        return run(solver, model, callback=callback, interrupt=state.interrupt), solver
+    params = solver.parameters
+    everyone = [solver]
+    jobs: list[Job] = []
+    for k in range(1, workers):
+        other = cp_model.CpSolver()
+        other.parameters.copy_from(params)
+        other.parameters.random_seed = (params.random_seed + k) % (MAX_SEED + 1)
+        other.parameters.search_branching = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
+        everyone.append(other)
+    for k, other in enumerate(everyone):
+        reporter = _Reporter(
+            spec.name,
+            goal.to_report,
+            state.progress if k == 0 else None,
+            known,
+            spec.maximize,
+            peers=[s for s in everyone if s is not other],
+        )
+        jobs.append((other, model if k == 0 else model.clone(), reporter))
+    statuses = run_all(jobs, interrupt=state.interrupt)
+    found = [
+        (other, status)
+        for other, status in zip(everyone, statuses, strict=True)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    ]
+    if not found:
+        infeasible = any(status == cp_model.INFEASIBLE for status in statuses)
+        return (cp_model.INFEASIBLE if infeasible else statuses[0]), solver
+    sign = -1 if spec.maximize else 1
+    best, status = min(found, key=lambda pair: sign * pair[0].objective_value)
+    bounds = [other.best_objective_bound for other, _ in found]
+    tightest = max(bounds) if not spec.maximize else min(bounds)
+    if any(s == cp_model.OPTIMAL for _, s in found) or (tightest == best.objective_value):
+        status = cp_model.OPTIMAL
+    return status, _Settled(best, tightest)
 
 
-def _hint_everything(model: cp_model.CpModel, decisions: dict[int, int]) -> list[int] | None:
+class _Settled:
+    """A finished solver's results, with the tightest bound any racing search proved."""
+
+    def __init__(self, solver: cp_model.CpSolver, bound: float) -> None:
+        self.response_proto = solver.response_proto
+        self.objective_value = solver.objective_value
+        self.best_objective_bound = bound
+
+
+def _hint_everything(
+    model: cp_model.CpModel, decisions: dict[int, int], seconds: float
+) -> list[int] | None:
     """Hint every variable, not only the decisions, so CP-SAT can take the hint as it is.
 
     With only the assignment hinted, a large model spends its first minute re-deriving
     burdens and deviations under the LP; fixing the decisions in a copy and reading the rest
     off costs a fraction of a second. A hint that breaks a rule is passed on as it is.
 
-    Returns the completed values of every variable, or ``None`` if the decisions break a rule.
+    Returns the completed values of every variable, or ``None`` if the decisions break a rule
+    (or ``seconds`` run out first).
     """
-    copy = model.clone()
-    for index, value in decisions.items():
-        copy.add(copy.get_int_var_from_proto_index(index) == value)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 10.0
-    solver.parameters.num_workers = 1
     hint = model.proto.solution_hint
-    if solver.solve(copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        completed = list(solver.response_proto.solution)[: len(model.proto.variables)]
-        hint.vars.extend(range(len(completed)))
-        hint.values.extend(completed)
-        return completed
+    if seconds > 0.05:
+        copy = model.clone()
+        for index, value in decisions.items():
+            copy.add(copy.get_int_var_from_proto_index(index) == value)
+        solver = cp_model.CpSolver()
+        SolverOptions().configure(solver, min(seconds, 10.0), workers=1)
+        if run(solver, copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            completed = list(solver.response_proto.solution)[: len(model.proto.variables)]
+            hint.vars.extend(range(len(completed)))
+            hint.values.extend(completed)
+            return completed
     hint.vars.extend(list(decisions))
     hint.values.extend(list(decisions.values()))
     return None
 
 
-class _Interrupt:
-    """Whether Ctrl-C stopped the search (truthy once it has)."""
-
-    def __init__(self) -> None:
-        self.hit = False
-
-    def __bool__(self) -> bool:
-        return self.hit
-
-
-@contextlib.contextmanager
-def _stop_on_interrupt(solver: cp_model.CpSolver) -> Iterator[_Interrupt]:
-    """Turn Ctrl-C into ``solver.stop_search()`` so the best solution so far is kept."""
-    flag = _Interrupt()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def stop(_signum: int, _frame: object) -> None:
-        flag.hit = True
-        solver.stop_search()
-
-    previous = signal.signal(signal.SIGINT, stop)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _solve(
-    solver: cp_model.CpSolver,
-    model: cp_model.CpModel,
-    callback: cp_model.CpSolverSolutionCallback | None,
-) -> cp_model.CpSolverStatus:
-    """Solve in a worker thread so that the main thread stays free to receive Ctrl-C.
-
-    CP-SAT's own SIGINT handler is switched off: it would end the stage but not tell us,
-    and the remaining stages would run on.
-    """
-    solver.parameters.catch_sigint_signal = False
-    outcome: list[cp_model.CpSolverStatus] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(solver.solve(model, callback))
-        except BaseException as error:  # re-raised in the caller's thread
-            failure.append(error)
-
-    worker = threading.Thread(target=run, name="cp-sat")
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.1)  # short waits let Python run the signal handler
-    if failure:
-        raise failure[0]
-    return outcome[0]
-
-
 #: With a neighbourhood search to follow, the full model gets this share of a stage's time.
 _FULL_MODEL_SHARE = 0.15
-#: Stages whose neighbourhood steps break ties towards the stage's lattice bound.
-_BALANCED_STAGES = frozenset({"max_deviation", "min_deviation"})
+#: Share of the time left that preparing a stage's hint may take.
+_HINT_SHARE = 0.25
 
 
-def _neighbourhoods(
-    built: BuiltModel, options: SolverOptions, interrupt: _Interrupt
-) -> NeighbourhoodSearch | None:
-    """A neighbourhood search over the team, or ``None`` for teams small enough to solve whole.
+#: A probe for a schedule that meets a stage's known bound gets this share of the stage...
+_PROBE_SHARE = 0.25
+#: ...(a ladder of probes, this share)...
+_LADDER_SHARE = 0.5
+#: ...and at most this much deterministic work.
+_PROBE_WORK = 2.0
 
-    Ctrl-C during a step stops the step and sets ``interrupt``.
+
+def _meets(values: list[int] | None, goal: StageGoal, spec: StageSpec) -> bool:
+    """Whether ``values`` already reach the stage's known bound."""
+    if values is None or goal.known is None:
+        return False
+    value = evaluate(goal.expression, values)
+    return value >= goal.known if spec.maximize else value <= goal.known
+
+
+def _ladder(
+    state: _Run, goal: StageGoal, maximize: bool, seconds: float, work: float
+) -> tuple[list[int] | None, int | None, float]:
+    """Probe the known bound, and climb to the next possible value while none meets it.
+
+    Each probe asks for a schedule that meets a value, without the objective. Measured on
+    the bundled example and on 4 engineers x 52 weeks, this feasibility question is often
+    answered in a fraction of a second where the optimisation takes many seconds (or stalls
+    just above the bound). A probe that proves no schedule meets its value proves the next
+    possible value (:attr:`StageGoal.next_value`) a bound, and the ladder climbs to it; each
+    probe gets half of what is left. Returns the schedule found (proven optimal), the best
+    proven bound, and the deterministic work spent.
     """
-    handles = built.vars.handles
-    if len(handles) <= MIN_TEAM:
-        return None
-    groups: dict[str, list[int]] = {h: [] for h in handles}
-    for handle, _role, _slot, var in built.vars.items():
-        groups[handle].append(var.index)
+    known = goal.known
+    started = time.perf_counter()
+    spent = 0.0
+    while known is not None and not state.interrupt:
+        seconds_left = seconds - (time.perf_counter() - started)
+        work_left = work - spent
+        if seconds_left <= 0.01 or work_left <= 0.001:
+            break
+        climbing = goal.next_value is not None
+        portion = 0.5 if climbing else 1.0
+        found, none, used = _probe(
+            state, goal, known, maximize, seconds_left * portion, work_left * portion
+        )
+        spent += used
+        if found is not None:
+            return found, known, spent
+        if not none:
+            break
+        if goal.next_value is None:
+            # No schedule meets the bound: the next integer is a proven bound.
+            return None, known - 1 if maximize else known + 1, spent
+        climbed = goal.next_value(known)
+        if climbed is None:
+            break  # nothing above: the incumbent is optimal, which the search will prove
+        known = climbed
+    return None, known, spent
 
-    def run(solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
-        with _stop_on_interrupt(solver) as hit:
-            status = _solve(solver, model, None)
-        interrupt.hit = interrupt.hit or bool(hit)
-        return status
 
-    return NeighbourhoodSearch(
-        built.model, [groups[h] for h in handles], seed=options.seed, run=run
-    )
+def _probe(
+    state: _Run, goal: StageGoal, value: int, maximize: bool, seconds: float, work: float
+) -> tuple[list[int] | None, bool, float]:
+    """Look for a schedule that meets ``value``, without the objective.
 
-
-class _LatticeBounds:
-    """Lattice bounds for the two deviation stages.
-
-    They are not added to the model: measured on the bundled example, the cut made CP-SAT miss
-    the optimum it otherwise proves in seconds. They prove optimality when a schedule meets
-    them, stop the search there, and tighten the reported bound.
+    Returns the schedule found (or ``None``), whether none exists, and the work spent.
     """
-
-    def __init__(self, objective: Objective) -> None:
-        self._objective = objective
-
-    @functools.cached_property
-    def _lattice(self) -> Lattice | None:
-        return lattice(self._objective)
-
-    def bound(self, stage: str, raw: dict[str, int]) -> int | None:
-        """The stage's lattice bound (``None`` if it has none)."""
-        if stage not in _BALANCED_STAGES or not self._objective.deviation:
-            return None
-        if stage == "max_deviation":
-            return self._largest
-        found = self._lattice
-        if found is None:
-            return None
-        low, high = self._objective.deviation_domain()
-        return found.smallest_deviation_bound(low, high, raw.get("max_deviation", high))
-
-    @functools.cached_property
-    def _largest(self) -> int | None:
-        found = self._lattice
-        if found is None:
-            return None
-        return found.largest_deviation_bound(*self._objective.deviation_domain())
-
-    def set_by_one_shift(self, stage: str) -> bool:
-        """Whether stage 1's lattice bound is what one heavy shift alone imposes.
-
-        That is, the bound equals the single-shift floor at the most favourable total: the
-        heaviest shift's best holder sets the largest deviation, and a larger total (a larger
-        fair share for everyone) is what lowers it, so the search breaks ties by total.
-        """
-        found = self._lattice if stage == "max_deviation" else None
-        if found is None or found.single is None:
-            return False
-        return int(found.single.min()) == self._largest
+    model = state.built.model
+    switch = model.new_bool_var("probe")
+    if maximize:
+        model.add(goal.expression >= value).only_enforce_if(switch)
+    else:
+        model.add(goal.expression <= value).only_enforce_if(switch)
+    model.clear_objective()  # type: ignore[no-untyped-call]
+    domain = switch.proto.domain
+    domain[0], domain[1] = 1, 1
+    solver = cp_model.CpSolver()
+    # One worker: measured on the example, the portfolio of two took 1.3 s where one took 0.1 s.
+    state.options.configure(solver, seconds, work, large=state.large, workers=1)
+    try:
+        status = run(solver, model, interrupt=state.interrupt)
+    finally:
+        domain[0], domain[1] = 0, 0  # the probe's constraint is off from now on
+        if maximize:
+            model.maximize(goal.expression)
+        else:
+            model.minimize(goal.expression)
+    if state.progress is not None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        elapsed = solver.response_proto.wall_time
+        found = goal.to_report(evaluate(goal.expression, list(solver.response_proto.solution)))
+        state.progress("probe", found, goal.to_report(value), elapsed)
+    spent = solver.response_proto.deterministic_time
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return list(solver.response_proto.solution), False, spent
+    return None, status == cp_model.INFEASIBLE, spent
 
 
 def _best_bound(solver_bound: float, known: int | None, maximize: bool) -> int:
     """The tighter of CP-SAT's bound and a known one, rounded inwards (values are integers)."""
+    import math
+
     if maximize:
         rounded = math.floor(solver_bound + 1e-6)
         return rounded if known is None else min(rounded, known)
     rounded = math.ceil(solver_bound - 1e-6)
     return rounded if known is None else max(rounded, known)
-
-
-@dataclass(frozen=True)
-class _StageSpec:
-    name: str
-    description: str
-    maximize: bool
-    to_report: Callable[[float], float]
 
 
 def solve(
@@ -350,10 +346,10 @@ def solve(
     time_limit: float = 60.0,
     seed: int = 0,
     workers: int = 1,
-    deterministic: bool = True,
     log: bool = False,
     progress: Progress | None = None,
     work_limit: float | None = None,
+    deadline: Deadline | None = None,
 ) -> Schedule:
     """Plan a provably fair rotation.
 
@@ -362,25 +358,28 @@ def solve(
     scenario
         Team, leave, rules and weights.
     time_limit
-        Seconds for the whole solve, building the model included.
+        Wall-clock seconds for the whole call, building the model included.
     seed
-        Random seed (same scenario and seed, same schedule).
+        Random seed, 0 to 2**31 - 1 (same scenario and seed, same schedule).
     workers
-        CP-SAT workers (see :class:`SolverOptions`).
-    deterministic
-        Keep results reproducible when ``workers > 1``.
+        CP-SAT workers. One (the default) is reproducible; more race CP-SAT's parallel
+        portfolio and run neighbourhood steps side by side, which is faster on several
+        cores but not reproducible.
     log
         Print CP-SAT's search log.
     progress
         Called as ``progress(stage, value, bound, elapsed)`` on every improving solution.
     work_limit
-        Optional deterministic work budget (see :class:`SolverOptions`).
+        Optional deterministic work budget (see :class:`~fairshift.runner.SolverOptions`).
+    deadline
+        An earlier end than ``time_limit`` allows (e.g. the command line's, which keeps time
+        back for writing the outputs).
 
     Returns
     -------
     Schedule
         Status ``OPTIMAL`` when every stage was proven, ``FEASIBLE`` when a time limit cut a
-        proof short (the gap says how far from proven).
+        proof short (each stage's gap says how far from proven).
 
     Raises
     ------
@@ -388,17 +387,42 @@ def solve(
         No schedule satisfies the hard rules; ``.explanation`` names the conflicting facts.
     NoSolutionFoundError
         The time limit ran out before any schedule was found.
+    ValueError
+        For a time limit, seed, worker count or work limit out of range.
     """
-    started = time.perf_counter()  # the time limit covers building the model too
-    options = SolverOptions(time_limit, seed, workers, deterministic, log, work_limit)
-    built = build_model(scenario)
+    started = time.perf_counter()
+    options = SolverOptions(time_limit, seed, workers, log, work_limit)
+    end = Deadline.after(time_limit, start=started)
+    if deadline is not None and deadline.at < end.at:
+        end = deadline
+    built = build_model(scenario, deadline=end)
     assert built.objective is not None
     hint = greedy_hint(built.objective)
-    return optimise(built, options, progress=progress, hint=hint, started=started)
+    return optimise(built, options, progress=progress, hint=hint, deadline=end, started=started)
 
 
 #: A final stage added by a caller: ``(name, description, expression)``, minimised last.
 ExtraStage = tuple[str, str, Callable[[], cp_model.LinearExprT]]
+
+
+def _extra(name: str, description: str, make: Callable[[], cp_model.LinearExprT]) -> StageSpec:
+    return StageSpec(name, description, False, 1.0, lambda _raw: StageGoal(make(), None, float))
+
+
+@dataclass
+class _Run:
+    """What the stage loop carries from one stage to the next."""
+
+    built: BuiltModel
+    options: SolverOptions
+    deadline: Deadline
+    progress: Progress | None
+    interrupt: Interrupt
+    search: NeighbourhoodSearch | None
+    bounds: LatticeBounds
+    large: bool
+    solution: dict[int, int] | None = None  # decision variables of the best schedule so far
+    values: list[int] | None = None  # every model variable, from the latest stage
 
 
 def optimise(
@@ -408,6 +432,7 @@ def optimise(
     progress: Progress | None = None,
     extra_stages: tuple[ExtraStage, ...] = (),
     hint: dict[tuple[str, str, str], int] | None = None,
+    deadline: Deadline | None = None,
     started: float | None = None,
 ) -> Schedule:
     """Run the lexicographic stages on a built model (which callers may have constrained).
@@ -425,222 +450,84 @@ def optimise(
         when re-planning.
     hint
         Initial values ``{(handle, role, slot_id): 0 or 1}`` for the first stage.
+    deadline
+        When everything must be done (default: ``options.time_limit`` from now).
     started
-        The :func:`time.perf_counter` reading the time limit counts from (default: now).
+        The :func:`time.perf_counter` reading the reported solve time counts from.
     """
-    scenario = built.calendar.scenario
     started = time.perf_counter() if started is None else started
-    deadline = started + options.time_limit
-    time_limit = options.time_limit
-    seed = options.seed
+    deadline = deadline or Deadline.after(options.time_limit)
     objective = built.objective
     assert objective is not None
-    stages: list[Stage] = []
-    raw: dict[str, int] = {}  # each finished stage's value in the model's integer units
-    evaluated: list[tuple[int, cp_model.LinearExprT, _StageSpec]] = []
-    solution: dict[int, int] | None = None
-
-    if not objective.deviation:
-        specs: list[tuple[_StageSpec, Callable[[], cp_model.LinearExprT]]] = [
-            (_StageSpec("feasibility", "any valid schedule", False, float), lambda: 0)
-        ]
-    else:
-        count_unit = objective.team_availability
-        specs = [
-            (
-                _StageSpec(
-                    "max_deviation", "minimise the largest deviation", False, objective.to_units
-                ),
-                objective.largest_deviation,
-            ),
-            (
-                _StageSpec(
-                    "min_deviation", "maximise the smallest deviation", True, objective.to_units
-                ),
-                objective.smallest_deviation,
-            ),
-            (
-                _StageSpec(
-                    "sum_of_squares", "minimise squared deviations (quarter days^2)", False, float
-                ),
-                lambda: objective.sum_of_squares(
-                    raw.get("min_deviation", objective.deviation_domain()[0]),
-                    raw.get("max_deviation", objective.deviation_domain()[1]),
-                ),
-            ),
-            (
-                _StageSpec(
-                    "spread",
-                    "spread weekends, holidays, month-ends (days)",
-                    False,
-                    lambda v: v / count_unit,
-                ),
-                objective.spread,
-            ),
-        ]
-    specs += [
-        (_StageSpec(name, description, False, float), expression)
-        for name, description, expression in extra_stages
-    ]
-    # A caller's hint seeds the first stage only; it is never returned as a solution.
-    initial = (
-        {
+    interrupt = Interrupt()
+    bounds = LatticeBounds(objective)
+    search = search_for(
+        built.model, built.vars, seed=options.seed, workers=options.workers, interrupt=interrupt
+    )
+    large = len(built.vars.all()) > LARGE_MODEL
+    state = _Run(built, options, deadline, progress, interrupt, search, bounds, large)
+    specs = [*fairness_stages(objective, bounds), *(_extra(*extra) for extra in extra_stages)]
+    if hint is not None:
+        state.solution = {
             var.index: hint.get((handle, role.value, slot.id), 0)
             for handle, role, slot, var in built.vars.items()
         }
-        if hint is not None
-        else None
-    )
+    with interrupt.catching():
+        return _optimise(state, specs, started)
 
-    weights = [_STAGE_SHARE.get(spec.name, 1.0) for spec, _ in specs]
-    large = len(built.vars.all()) > LARGE_MODEL
-    interrupt = _Interrupt()  # set when Ctrl-C stops a neighbourhood step
-    search = _neighbourhoods(built, options, interrupt)
-    bounds = _LatticeBounds(objective)
-    stopped = False
-    values: list[int] | None = None  # every model variable, from the latest stage
-    for i, (spec, make_expression) in enumerate(specs):
-        remaining = deadline - time.perf_counter()
-        if solution is not None and (remaining <= 0.05 or stopped):
-            stages.append(Stage(spec.name, spec.description, "SKIPPED", None, None, 0.0))
+
+def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
+    """The stage loop of :func:`optimise` (Ctrl-C already caught)."""
+    built, options, deadline = state.built, state.options, state.deadline
+    interrupt = state.interrupt
+    scenario = built.calendar.scenario
+    total_work = sum(spec.share for spec in specs)
+    stages: list[Stage] = []
+    raw: dict[str, int] = {}  # each finished stage's value in the model's integer units
+    evaluated: list[tuple[int, cp_model.LinearExprT, StageGoal]] = []
+    for i, spec in enumerate(specs):
+        if state.values is not None and (deadline.expired(0.05) or interrupt):
+            stages.append(
+                Stage(spec.name, spec.description, "SKIPPED", None, None, 0.0, unit=spec.unit)
+            )
             continue
-        expression = make_expression()
-        known = bounds.bound(spec.name, raw)
-        model = built.model
-        model.clear_hints()  # type: ignore[no-untyped-call]
-        seed_values = solution if solution is not None else initial
-        completed = _hint_everything(model, seed_values) if seed_values is not None else None
-        if spec.maximize:
-            model.maximize(expression)
-        else:
-            model.minimize(expression)
-        solver = cp_model.CpSolver()
-        # Each stage gets its share of what is left (after the preparation above, which takes
-        # seconds on large teams); time a stage does not use rolls over.
-        remaining = max(deadline - time.perf_counter(), 0.0)
-        stage_seconds = remaining * weights[i] / sum(weights[i:])
-        stage_work = weights[i] / sum(weights)
-        # With a neighbourhood search to follow, the full model only needs a first schedule
-        # and whatever it proves early; the search gets the rest.
-        first = _FULL_MODEL_SHARE if search is not None else 1.0
-        options.apply(solver, stage_seconds * first, stage_work * first, large=large)
-        callback = (
-            _Reporter(spec.name, spec.to_report, progress, known, spec.maximize)
-            if progress is not None or known is not None
-            else None
-        )
-        # Large teams can start their search from the previous stage's (completed) schedule.
-        start_from_hint = search is not None and completed is not None
-        stage_start = time.perf_counter()
-        with _stop_on_interrupt(solver) as interrupted:
-            status = _solve(solver, model, callback)
-            left = deadline - time.perf_counter()
-            if (
-                status == cp_model.UNKNOWN
-                and solution is None
-                and left > 0.05
-                and not interrupted
-                and not start_from_hint
-            ):
-                # Nothing found within the first stage's share: it may use all the time left,
-                # but with a search to follow, only until the first schedule.
-                options.apply(solver, left, large=large)
-                solver.parameters.stop_after_first_solution = search is not None
-                status = _solve(solver, model, callback)
-        if interrupted and solution is None and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise KeyboardInterrupt
-        # Ctrl-C: keep the best schedule so far; the remaining stages are not run.
-        stopped = stopped or bool(interrupted)
-
-        if status == cp_model.INFEASIBLE and solution is None:
-            from .diagnose import explain_infeasible
-
-            raise InfeasibleError(explain_infeasible(scenario, time_limit=max(remaining, 10.0)))
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = round(solver.objective_value)
-            bound: int | None = _best_bound(solver.best_objective_bound, known, spec.maximize)
-            values = list(solver.response_proto.solution)
-        elif solution is None and not start_from_hint:
-            raise NoSolutionFoundError(
-                f"no schedule found within {time_limit:g} s (none was proven impossible "
-                "either); raise the time limit"
-            )
-        elif start_from_hint and completed is not None and not stopped:
-            # The full model found nothing better in its share, but the previous stage's
-            # schedule (completed above) is a valid start for the neighbourhood search.
-            status = cp_model.FEASIBLE
-            values, value, bound = completed, evaluate(expression, completed), known
-        else:
-            seconds = time.perf_counter() - stage_start
-            stages.append(Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds))
+        share = spec.share / sum(s.share for s in specs[i:])
+        work = None
+        if options.work_limit is not None:
+            work = options.work_limit * spec.share / total_work
+        if spec.best_effort:
+            # A small budget that grows with time limits of more than a minute.
+            cap = BEST_EFFORT_WORK * max(1.0, options.time_limit / 60)
+            work = cap if work is None else min(work, cap)
+        stage, goal = _run_stage(state, spec, raw, share, work)
+        stages.append(stage)
+        if stage.status in ("UNKNOWN", "SKIPPED"):
             continue
-        steps = 0
-        proven = status == cp_model.OPTIMAL or value == bound
-        if not proven and search is not None and not stopped:
-            goal = Goal(
-                expression,
-                spec.maximize,
-                deviations=tuple(objective.deviation.values()),
-                target=known if spec.name in _BALANCED_STAGES else None,
-                bound=bound,
-                total=objective.total if bounds.set_by_one_shift(spec.name) else None,
-            )
-
-            def report(
-                found: int,
-                spec: _StageSpec = spec,
-                bound: int | None = bound,
-                start: float = stage_start,
-            ) -> None:
-                if progress is not None:
-                    elapsed = time.perf_counter() - start
-                    limit = spec.to_report(bound) if bound is not None else float("nan")
-                    progress(spec.name, spec.to_report(found), limit, elapsed)
-
-            outcome = search.improve(
-                goal,
-                values,
-                seconds=stage_seconds - (time.perf_counter() - stage_start),
-                work=None if options.work_limit is None else options.work_limit * stage_work,
-                on_improve=report,
-                stop=lambda: bool(interrupt),
-            )
-            stopped = stopped or bool(interrupt)
-            values, value, steps = outcome.values, outcome.value, outcome.steps
-            proven = value == bound
-        seconds = time.perf_counter() - stage_start
-        shown = value if proven else bound
-        stages.append(
-            Stage(
-                spec.name,
-                spec.description,
-                "OPTIMAL" if proven else "FEASIBLE",
-                spec.to_report(value),
-                None if shown is None else spec.to_report(shown),
-                seconds,
-                steps,
-            )
-        )
-        solution = {var.index: values[var.index] for var in built.vars.all()}
-        evaluated.append((len(stages) - 1, expression, spec))
+        assert state.values is not None
+        evaluated.append((len(stages) - 1, goal.expression, goal))
         # Fix this stage's optimum before the next one (integral, so no rounding slack).
+        value = evaluate(goal.expression, state.values)
         raw[spec.name] = value
         if spec.maximize:
-            model.add(expression >= value)
+            built.model.add(goal.expression >= value)
         else:
-            model.add(expression <= value)
+            built.model.add(goal.expression <= value)
 
-    assert solution is not None and values is not None
+    if state.values is None or state.solution is None or not evaluated:
+        raise NoSolutionFoundError(
+            f"no schedule found within {options.time_limit:g} s (none was proven impossible "
+            "either); raise the time limit"
+        )
     # A stage stopped by the time limit may still be improved by later stages (each only
     # fixes an upper bound), so every value is read again on the final schedule.
-    for i, expression, spec in evaluated:
+    for i, expression, goal in evaluated:
         if not isinstance(expression, int):
-            final = spec.to_report(evaluate(expression, values))
+            final = goal.to_report(evaluate(expression, state.values))
             stages[i] = dataclasses.replace(stages[i], value=final)
     assignments = [
         Assignment(slot.id, role, slot.start, slot.end, handle)
         for handle, role, slot, var in built.vars.items()
-        if solution[var.index]
+        if state.solution[var.index]
     ]
     proven = all(stage.status == "OPTIMAL" for stage in stages)
     return Schedule(
@@ -649,5 +536,179 @@ def optimise(
         Status.OPTIMAL if proven else Status.FEASIBLE,
         tuple(stages),
         time.perf_counter() - started,
-        seed,
+        options.seed,
+        interrupted=bool(interrupt),
     )
+
+
+def _run_stage(
+    state: _Run,
+    spec: StageSpec,
+    raw: dict[str, int],
+    share: float,
+    work: float | None,
+) -> tuple[Stage, StageGoal]:
+    """Solve one stage: the full model first, then (large teams) the neighbourhood search.
+
+    Raises
+    ------
+    InfeasibleError
+        When the first stage proves that no schedule keeps the hard rules.
+    NoSolutionFoundError
+        When the first stage finds nothing in the time left.
+    """
+    built, options, deadline = state.built, state.options, state.deadline
+    model = built.model
+    stage_start = time.perf_counter()
+    goal = spec.build(raw)
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    completed = None
+    if state.solution is not None:
+        completed = _hint_everything(model, state.solution, deadline.left() * _HINT_SHARE)
+    if spec.maximize:
+        model.maximize(goal.expression)
+    else:
+        model.minimize(goal.expression)
+    # Each stage gets its share of what is left (after the preparation above, which takes
+    # seconds on large teams); time a stage does not use rolls over.
+    stage_seconds = deadline.left() * share
+    search = state.search
+    # With a neighbourhood search to follow, the full model only needs a first schedule
+    # and whatever it proves early; the search gets the rest.
+    first = _FULL_MODEL_SHARE if search is not None else 1.0
+    solver = cp_model.CpSolver()
+    options.configure(
+        solver,
+        stage_seconds * first,
+        None if work is None else work * first,
+        large=state.large,
+    )
+    callback = (
+        _Reporter(spec.name, goal.to_report, state.progress, goal.known, spec.maximize)
+        if state.progress is not None or goal.known is not None
+        else None
+    )
+    if spec.best_effort:
+        # Measured on the example's spread categories: restarts get out of the previous
+        # stage's schedule, where the default search stays (weekend days 7 instead of 10).
+        solver.parameters.search_branching = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
+    # A completed hint keeps every rule and every earlier stage's optimum: a valid schedule
+    # to fall back on, and where the neighbourhood search can start.
+    fallback = completed
+    known = goal.known
+    probed = None
+    if known is not None and not state.large and not _meets(fallback, goal, spec):
+        share_of_stage = _LADDER_SHARE if goal.next_value is not None else _PROBE_SHARE
+        ladder_work = _PROBE_WORK if work is None else work * first * share_of_stage
+        probed, known, spent = _ladder(
+            state, goal, spec.maximize, stage_seconds * first * share_of_stage, ladder_work
+        )
+        remaining = stage_seconds * first - (time.perf_counter() - stage_start)
+        options.configure(
+            solver,
+            max(remaining, 0.01),
+            None if work is None else max(work * first - spent, 0.001),
+            large=state.large,
+        )
+        if known is not None and callback is not None:
+            callback = _Reporter(spec.name, goal.to_report, state.progress, known, spec.maximize)
+    result: cp_model.CpSolver | _Settled = solver
+    if probed is not None:
+        status = cp_model.FEASIBLE
+    elif _meets(fallback, goal, spec):
+        status = cp_model.UNKNOWN  # the previous stage's schedule already meets the bound
+    else:
+        status, result = _race(state, solver, callback, goal, spec, known)
+    if (
+        status == cp_model.UNKNOWN
+        and fallback is None
+        and state.values is None
+        and not state.interrupt
+        and not deadline.expired(0.05)
+    ):
+        # Nothing found within the first stage's share: it may use all the time left, but
+        # with a search to follow, only until the first schedule.
+        options.configure(solver, deadline.left(), options.work_limit, large=state.large)
+        solver.parameters.stop_after_first_solution = search is not None
+        status = run(solver, model, callback=callback, interrupt=state.interrupt)
+        result = solver
+    if status == cp_model.INFEASIBLE and state.values is None:
+        from .diagnose import explain_infeasible
+
+        raise InfeasibleError(
+            explain_infeasible(built.calendar.scenario, time_limit=deadline.left())
+        )
+    if state.interrupt and fallback is None and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise KeyboardInterrupt
+    if probed is not None:
+        values = probed
+        value = evaluate(goal.expression, probed)
+        bound: int | None = known
+        proven = True
+    elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = list(result.response_proto.solution)
+        value = round(result.objective_value)
+        bound = _best_bound(result.best_objective_bound, known, spec.maximize)
+        proven = status == cp_model.OPTIMAL or value == bound
+    elif fallback is not None:
+        # The full model found nothing in its share, but the previous stage's schedule
+        # (completed above) is a valid start: it keeps every earlier stage's optimum.
+        values, value, bound = fallback, evaluate(goal.expression, fallback), known
+        proven = value == bound
+    elif state.values is None:
+        raise NoSolutionFoundError(
+            f"no schedule found within {options.time_limit:g} s (none was proven impossible "
+            "either); raise the time limit"
+        )
+    else:
+        seconds = time.perf_counter() - stage_start
+        stage = Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds, unit=spec.unit)
+        return stage, goal
+    steps = 0
+    if not proven and search is not None and not state.interrupt:
+        search_goal = Goal(
+            goal.expression,
+            spec.maximize,
+            deviations=tuple(built.objective.deviation.values()) if built.objective else (),
+            target=known if spec.balanced else None,
+            bound=bound,
+            total=(
+                built.objective.total
+                if built.objective is not None
+                and spec.name == "max_deviation"
+                and state.bounds.set_by_one_shift
+                else None
+            ),
+        )
+
+        def report(found: int) -> None:
+            if state.progress is not None:
+                limit = goal.to_report(bound) if bound is not None else float("nan")
+                elapsed = time.perf_counter() - stage_start
+                state.progress(spec.name, goal.to_report(found), limit, elapsed)
+
+        outcome = search.improve(
+            search_goal,
+            values,
+            seconds=stage_seconds - (time.perf_counter() - stage_start),
+            work=None if work is None else work * (1 - first),
+            on_improve=report,
+            stop=lambda: bool(state.interrupt),
+        )
+        values, value, steps = outcome.values, outcome.value, outcome.steps
+        proven = value == bound
+    state.values = values
+    state.solution = {var.index: values[var.index] for var in built.vars.all()}
+    seconds = time.perf_counter() - stage_start
+    shown = value if proven else bound
+    stage = Stage(
+        spec.name,
+        spec.description,
+        "OPTIMAL" if proven else "FEASIBLE",
+        goal.to_report(value),
+        None if shown is None else goal.to_report(shown),
+        seconds,
+        steps,
+        spec.unit,
+    )
+    return stage, goal

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model, cp_model_helper
 
+from ..runner import Interrupt, run, run_all
 from .objective import lower_bound, upper_bound
+from .variables import Variables
 
 #: Teams of at most this many engineers are left to the full model.
 MIN_TEAM = 5
@@ -49,11 +51,18 @@ STEP_WORK_PER_CHOICE = 0.0005
 #: ...and at most this much.
 MAX_STEP_WORK = 1.0
 
+#: Seeds of side-by-side steps are offset by this much per worker.
+HELPER_SEED_STEP = 1_000_003
+
 #: A flattened linear expression: ``{variable index: coefficient}`` and the constant.
 Linear = tuple[dict[int, int], int]
 
 #: ``run(solver, model) -> status``: how a step is solved (the caller handles Ctrl-C).
 Runner = Callable[[cp_model.CpSolver, cp_model.CpModel], cp_model.CpSolverStatus]
+#: ``run_all([(solver, model), ...]) -> statuses``: how side-by-side steps are solved.
+ParallelRunner = Callable[
+    [Sequence[tuple[cp_model.CpSolver, cp_model.CpModel]]], list[cp_model.CpSolverStatus]
+]
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,12 @@ class NeighbourhoodSearch:
         Seeds the choice of groups.
     run
         Solves a step.
+    workers
+        Steps solved side by side in each round (each on its own group, one CP-SAT worker
+        each); the best is kept. Every step has a deterministic work limit, so the result
+        is the same for any number of cores.
+    run_all
+        Solves a round's steps side by side (default: one after the other with ``run``).
     """
 
     def __init__(
@@ -121,11 +136,16 @@ class NeighbourhoodSearch:
         *,
         seed: int,
         run: Runner,
+        workers: int = 1,
+        run_all: ParallelRunner | None = None,
     ) -> None:
         self._base = model
         self._groups = [list(g) for g in groups]
         self._rng = random.Random(seed)
+        self._helpers = random.Random(seed + HELPER_SEED_STEP)
         self._run = run
+        self._workers = max(1, workers)
+        self._run_all = run_all or (lambda jobs: [run(solver, copy) for solver, copy in jobs])
 
     def improve(
         self,
@@ -139,76 +159,99 @@ class NeighbourhoodSearch:
     ) -> Outcome:
         """Run steps from ``values`` until the bound, the time or the work budget is reached."""
         started = time.perf_counter()
-        model = self._base.clone()
-        model.clear_hints()  # type: ignore[no-untyped-call]
         sign = -1 if goal.maximize else 1
         size = len(self._groups)
-        weight = max(size, 1)
-        tie = (
-            self._tie_breaker(model, goal)
-            if goal.total is None
-            else -model.get_int_var_from_proto_index(goal.total.index)
-        )
-        model.minimize(cp_model.LinearExpr.weighted_sum([goal.expression, tie], [sign * weight, 1]))
+        # One copy of the model per side-by-side step; its domains are narrowed in place.
+        copies = [self._prepare(goal, sign) for _ in range(min(self._workers, max(size - 1, 1)))]
+        states: list[dict[int, int]] = [{} for _ in copies]  # index -> -1 free, else fixed
         best = list(values)
         stage = _linear(goal.expression)  # flattened once: keys are computed every step
         best_key = self._key(goal, stage, best, sign)
         group, smallest = _group_sizes(size)
-        steps = improvements = 0
+        steps = rounds = improvements = 0
         spent = 0.0
-        domains = model.proto.variables
-        state: dict[int, int] = {}  # per assignment variable: -1 free, else its fixed value
         while not stop():
             if goal.bound is not None and best_key[0] <= goal.bound * sign:
                 break
             left = seconds - (time.perf_counter() - started)
             if left <= 0.05 or (work is not None and spent >= work):
                 break
-            chosen = self._choose(goal, best, group)
-            for engineer, indices in enumerate(self._groups):
-                free = engineer in chosen
-                for index in indices:
-                    wanted = -1 if free else best[index]
-                    if state.get(index) != wanted:  # only touch domains that change
-                        domain = domains[index].domain
-                        domain[0], domain[1] = (0, 1) if free else (wanted, wanted)
-                        state[index] = wanted
-            model.clear_hints()  # type: ignore[no-untyped-call]
-            hint = model.proto.solution_hint
-            hint.vars.extend(range(len(best)))
-            hint.values.extend(best)
-            solver = cp_model.CpSolver()
-            params = solver.parameters
-            params.num_workers = 1
-            params.random_seed = steps
-            params.max_time_in_seconds = left
-            # Harder steps get more work: the group's shifts can go to any of its members.
-            held = sum(best[i] for e in chosen for i in self._groups[e])
-            step_work = min(
-                max(STEP_WORK, STEP_WORK_PER_CHOICE * held * len(chosen)), MAX_STEP_WORK
-            )
-            params.max_deterministic_time = (
-                step_work if work is None else max(min(step_work, work - spent), 0.01)
-            )
-            params.linearization_level = STEP_LINEARIZATION
-            params.cp_model_probing_level = 0
-            status = self._run(solver, model)
-            steps += 1
-            spent += solver.response_proto.deterministic_time
-            if status == cp_model.OPTIMAL:
+            jobs: list[tuple[cp_model.CpSolver, cp_model.CpModel]] = []
+            for k, (copy, state) in enumerate(zip(copies, states, strict=True)):
+                # The first step of a round is the one a single worker would take; side-by-side
+                # steps draw their groups and seeds from streams of their own.
+                chosen = self._choose(goal, best, group, self._rng if k == 0 else self._helpers)
+                self._restrict(copy, state, chosen, best)
+                solver = cp_model.CpSolver()
+                params = solver.parameters
+                params.num_workers = 1
+                params.random_seed = rounds + HELPER_SEED_STEP * k
+                params.max_time_in_seconds = left
+                # Harder steps get more work: the group's shifts can go to any of its members.
+                held = sum(best[i] for e in chosen for i in self._groups[e])
+                step_work = min(
+                    max(STEP_WORK, STEP_WORK_PER_CHOICE * held * len(chosen)), MAX_STEP_WORK
+                )
+                params.max_deterministic_time = (
+                    step_work if work is None else max(min(step_work, work - spent), 0.01)
+                )
+                params.linearization_level = STEP_LINEARIZATION
+                params.cp_model_probing_level = 0
+                jobs.append((solver, copy))
+            statuses = self._run_all(jobs)
+            steps += len(jobs)
+            rounds += 1
+            spent += max(solver.response_proto.deterministic_time for solver, _ in jobs)
+            if statuses[0] == cp_model.OPTIMAL:
                 group = min(group + 2, MAX_GROUP, size - 1)
             else:
                 group = max(group - 2, smallest)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                continue
-            candidate = list(solver.response_proto.solution)[: len(best)]
-            key = self._key(goal, stage, candidate, sign)
-            if key < best_key:
-                best, best_key = candidate, key
+            # The best step of the round wins (the first among equals), if it improves.
+            round_best: tuple[tuple[int, int], list[int]] | None = None
+            for (solver, _copy), status in zip(jobs, statuses, strict=True):
+                if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    continue
+                candidate = list(solver.response_proto.solution)[: len(best)]
+                key = self._key(goal, stage, candidate, sign)
+                if round_best is None or key < round_best[0]:
+                    round_best = (key, candidate)
+            if round_best is not None and round_best[0] < best_key:
+                best_key, best = round_best
                 improvements += 1
                 if on_improve is not None:
                     on_improve(best_key[0] * sign)
         return Outcome(best, best_key[0] * sign, steps, improvements, spent)
+
+    def _prepare(self, goal: Goal, sign: int) -> cp_model.CpModel:
+        """A copy of the model minimising the stage's value, then its tie-breaker."""
+        model = self._base.clone()
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        weight = max(len(self._groups), 1)
+        tie = (
+            self._tie_breaker(model, goal)
+            if goal.total is None
+            else -model.get_int_var_from_proto_index(goal.total.index)
+        )
+        model.minimize(cp_model.LinearExpr.weighted_sum([goal.expression, tie], [sign * weight, 1]))
+        return model
+
+    def _restrict(
+        self, model: cp_model.CpModel, state: dict[int, int], chosen: set[int], best: list[int]
+    ) -> None:
+        """Free the chosen engineers' variables, fix everyone else's, hint the incumbent."""
+        domains = model.proto.variables
+        for engineer, indices in enumerate(self._groups):
+            free = engineer in chosen
+            for index in indices:
+                wanted = -1 if free else best[index]
+                if state.get(index) != wanted:  # only touch domains that change
+                    domain = domains[index].domain
+                    domain[0], domain[1] = (0, 1) if free else (wanted, wanted)
+                    state[index] = wanted
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        hint = model.proto.solution_hint
+        hint.vars.extend(range(len(best)))
+        hint.values.extend(best)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -242,17 +285,57 @@ class NeighbourhoodSearch:
             tie = sum(max(0, d - goal.target) for d in deviations)
         return sign * value, tie
 
-    def _choose(self, goal: Goal, values: list[int], size: int) -> set[int]:
+    def _choose(
+        self, goal: Goal, values: list[int], size: int, rng: random.Random | None = None
+    ) -> set[int]:
         """The most overloaded and underloaded engineers, and a random few."""
+        rng = self._rng if rng is None else rng
         everyone = list(range(len(self._groups)))
         if not goal.deviations:
-            return set(self._rng.sample(everyone, size))
+            return set(rng.sample(everyone, size))
         ranked = sorted(everyone, key=lambda e: (-values[goal.deviations[e].index], e))
         extremes = max(1, size // 3)
         chosen = set(ranked[:extremes]) | set(ranked[-extremes:])
         rest = [e for e in everyone if e not in chosen]
-        chosen |= set(self._rng.sample(rest, max(0, min(size - len(chosen), len(rest)))))
+        chosen |= set(rng.sample(rest, max(0, min(size - len(chosen), len(rest)))))
         return chosen
+
+
+def search_for(
+    model: cp_model.CpModel,
+    variables: Variables,
+    *,
+    seed: int,
+    workers: int = 1,
+    interrupt: Interrupt | None = None,
+) -> NeighbourhoodSearch | None:
+    """A search over the team's engineers, or ``None`` for a team small enough to solve whole.
+
+    Ctrl-C during a step stops it and sets ``interrupt``.
+    """
+    handles = variables.handles
+    if len(handles) <= MIN_TEAM:
+        return None
+    groups: dict[str, list[int]] = {h: [] for h in handles}
+    for handle, _role, _slot, var in variables.items():
+        groups[handle].append(var.index)
+
+    def run_one(solver: cp_model.CpSolver, copy: cp_model.CpModel) -> cp_model.CpSolverStatus:
+        return run(solver, copy, interrupt=interrupt)
+
+    def run_many(
+        jobs: Sequence[tuple[cp_model.CpSolver, cp_model.CpModel]],
+    ) -> list[cp_model.CpSolverStatus]:
+        return run_all([(solver, copy, None) for solver, copy in jobs], interrupt=interrupt)
+
+    return NeighbourhoodSearch(
+        model,
+        [groups[h] for h in handles],
+        seed=seed,
+        run=run_one,
+        workers=workers,
+        run_all=run_many,
+    )
 
 
 def _group_sizes(team: int) -> tuple[int, int]:

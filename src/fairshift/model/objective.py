@@ -12,7 +12,9 @@ availability of ``e`` and of the whole team. Stages (lexicographic):
 2. maximise the smallest deviation ``min_e D_e``;
 3. minimise the sum of squared deviations, measured in quarter days and encoded with
    unary "at least k" literals (linear, so CP-SAT's LP bound proves it);
-4. spread weekend days, public-holiday days and month-end shifts in proportion to availability.
+4. spread month-end shifts, weekend days and public-holiday days among the eligible, one
+   category after the other: minimise the largest excess over the fair count
+   (:mod:`fairshift.spread`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from ..burden import availability, dates_burden, quantum
-from ..calendar import WEEKLY_ROLES, Role, ShiftCalendar
+from ..calendar import Role, ShiftCalendar
+from ..spread import apportionment_bound, eligible, unit_count
 from .variables import Variables
 
 #: Resolution of stage 3: squared deviations are counted in quarter days.
@@ -176,53 +179,117 @@ class Objective:
             (2 * k - 1) * level for k, level in zip(range(low + 1, high + 1), levels, strict=True)
         )
 
-    def spread(self) -> cp_model.LinearExprT:
-        """Sum over weekend, holiday and month-end counts of their proportional range."""
-        total: list[cp_model.LinearExprT] = []
-        big_a = self.team_availability
-        for name, coefficients in self._categories().items():
-            upper = {h: sum(coefficients[h].values()) for h in self.deviation}
-            if not any(upper.values()):
-                continue
-            counts = {h: sum(c * var for var, c in coefficients[h].items()) for h in self.deviation}
-            n_total = self.model.new_int_var(0, sum(upper.values()), f"{name}:total")
-            self.model.add(n_total == sum(counts.values()))
-            bound = big_a * max(upper.values()) + max(self.availability.values()) * sum(
-                upper.values()
-            )
-            levels = []
-            for handle, expr in counts.items():
-                level = self.model.new_int_var(-bound, bound, f"{name}:{handle}")
-                self.model.add(level == big_a * expr - self.availability[handle] * n_total)
-                levels.append(level)
-            top = self.model.new_int_var(-bound, bound, f"{name}:max")
-            bottom = self.model.new_int_var(-bound, bound, f"{name}:min")
-            self.model.add_max_equality(top, levels)
-            self.model.add_min_equality(bottom, levels)
-            total.append(top - bottom)
-        return sum(total)
+    def spread(self, category: str) -> SpreadTerm | None:
+        """Stage 4's term for one category of :data:`fairshift.spread.CATEGORIES`.
 
-    def _categories(self) -> dict[str, dict[str, dict[cp_model.IntVar, int]]]:
-        """Per category and engineer, the count each assignment variable contributes."""
+        The largest scaled excess ``A_c * count_e - a_e * N_c`` over the category's eligible
+        engineers, where ``N_c`` is the category's total, ``a_e`` an eligible engineer's
+        availability and ``A_c`` theirs together (equal shares when all are 0). ``None``
+        when nobody is eligible.
+        """
         calendar = self.calendar
-        weekend: dict[str, dict[cp_model.IntVar, int]] = {}
-        holiday: dict[str, dict[cp_model.IntVar, int]] = {}
-        month_end: dict[str, dict[cp_model.IntVar, int]] = {}
-        for handle in self.vars.handles:
+        among = eligible(calendar, category)
+        if not among:
+            return None
+        shares = [self.availability[h] for h in among]
+        if sum(shares) == 0:
+            shares = [1] * len(among)
+        big_a = sum(shares)
+        known: dict[tuple[Role, int, tuple[bool, ...]], int] = {}
+        counts: dict[str, list[tuple[cp_model.IntVar, int]]] = {h: [] for h in among}
+        # Per engineer and (kind, slot): the most one slot adds (one weekly role a week).
+        most: dict[str, dict[tuple[bool, int], int]] = {h: {} for h in among}
+        # Per (role, slot): the smallest and largest count any possible holder would add.
+        extremes: dict[tuple[Role, int], tuple[int, int]] = {}
+        people = {e.handle: e for e in calendar.scenario.engineers}
+        for handle, role, slot, var in self.vars.items():
+            if handle not in counts or calendar.blocked(people[handle], slot) is not None:
+                continue
             own = calendar.holidays[handle]
-            weekend[handle], holiday[handle], month_end[handle] = {}, {}, {}
-            for week in calendar.weeks:
-                n_weekend = sum(1 for d in week.dates if d.weekday() >= 5 and d not in own)
-                n_holiday = sum(1 for d in week.dates if d in own)
-                for role in WEEKLY_ROLES:
-                    var = self.vars.holds(handle, role, week)
-                    if n_weekend:
-                        weekend[handle][var] = n_weekend
-                    if n_holiday:
-                        holiday[handle][var] = n_holiday
-            for slot in calendar.month_ends:
-                month_end[handle][self.vars.holds(handle, Role.MONTH_END, slot)] = 1
-        return {"weekend_days": weekend, "holiday_days": holiday, "month_end_shifts": month_end}
+            key = (role, slot.index, tuple(day in own for day in slot.dates))
+            if key not in known:
+                known[key] = unit_count(calendar, category, handle, role, slot)
+            value = known[key]
+            if value:
+                counts[handle].append((var, value))
+                place = (role is Role.MONTH_END, slot.index)
+                most[handle][place] = max(most[handle].get(place, 0), value)
+            low, high = extremes.get((role, slot.index), (value, value))
+            extremes[role, slot.index] = (min(low, value), max(high, value))
+        caps = {h: sum(most[h].values()) for h in among}
+        n_low = sum(low for low, _ in extremes.values())
+        n_high = sum(high for _, high in extremes.values())
+        total = self.model.new_int_var(n_low, n_high, f"{category}:total")
+        expressions = {
+            h: cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
+            for h, terms in counts.items()
+        }
+        self.model.add(total == sum(expressions.values()))
+        width = big_a * sum(caps.values()) + max(shares) * n_high
+        largest = self.model.new_int_var(-width, width, f"{category}:largest_excess")
+        self.model.add_max_equality(
+            largest,
+            [
+                big_a * expressions[h] - share * total
+                for h, share in zip(among, shares, strict=True)
+            ],
+        )
+        bound = apportionment_bound(shares, [caps[h] for h in among], range(n_low, n_high + 1))
+        return SpreadTerm(
+            category,
+            largest,
+            big_a,
+            bound,
+            tuple(shares),
+            tuple(caps[h] for h in among),
+            n_low,
+            n_high,
+        )
+
+
+@dataclass(frozen=True)
+class SpreadTerm:
+    """Stage 4's objective for one category (see :meth:`Objective.spread`).
+
+    Attributes
+    ----------
+    category
+        One of :data:`fairshift.spread.CATEGORIES`.
+    largest
+        The largest scaled excess over the eligible engineers (minimise it).
+    scale
+        ``A_c``: divide a scaled excess by it for units of the category (days or shifts).
+    bound
+        The apportionment bound on ``largest`` (``None`` if the caps cannot hold the total).
+    """
+
+    category: str
+    largest: cp_model.IntVar
+    scale: int
+    bound: int | None
+    shares: tuple[int, ...] = ()
+    caps: tuple[int, ...] = ()
+    total_low: int = 0
+    total_high: int = 0
+
+    def to_units(self, value: int | float) -> float:
+        """A scaled excess in units of the category."""
+        return float(Fraction(round(value), self.scale))
+
+    def next_value(self, value: int) -> int | None:
+        """The least largest excess above ``value`` that whole counts could give.
+
+        A largest excess is ``A_c * count - a_e * N`` for some eligible engineer, a count
+        within their cap and a total ``N`` of the category.
+        """
+        best: int | None = None
+        for share, cap in zip(self.shares, self.caps, strict=True):
+            for total in range(self.total_low, self.total_high + 1):
+                count = (value + share * total) // self.scale + 1
+                if 0 <= count <= cap:
+                    found = self.scale * count - share * total
+                    best = found if best is None else min(best, found)
+        return best
 
 
 def lower_bound(var: cp_model.IntVar) -> int:

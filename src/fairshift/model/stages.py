@@ -1,0 +1,214 @@
+"""The lexicographic objective as a list of stages, each with its goal and its proof.
+
+:func:`fairness_stages` lists them in order:
+
+1. ``max_deviation``: minimise the largest deviation (lattice bound);
+2. ``min_deviation``: maximise the smallest deviation (lattice bound);
+3. ``sum_of_squares``: minimise squared deviations in quarter days (CP-SAT's LP bound);
+4. one stage per category of :data:`fairshift.spread.CATEGORIES`, in that order:
+   ``month_end_shifts_excess``, ``weekend_days_excess``, ``holiday_days_excess``: minimise
+   the largest excess over the fair count among the eligible (apportionment bound).
+
+A stage's :class:`StageGoal` is built only when the stage starts, from the values the earlier
+stages reached, so its variables and constraints never weigh on an earlier stage. Stage 4's
+categories are *best effort*: each gets a small share of the time and of the work, and a
+category that cannot be proven in it is reported with its gap instead of holding the plan.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from ..spread import CATEGORIES, LABELS, UNITS, eligible
+from .lattice import Lattice, lattice
+from .objective import Objective
+
+#: Deterministic work units (CP-SAT's ``deterministic_time``) a best-effort stage may use,
+#: and as much again per minute of a time limit longer than one minute (about half a second
+#: on the bundled example at the default 60 s).
+BEST_EFFORT_WORK = 0.5
+
+
+@dataclass(frozen=True)
+class StageGoal:
+    """What one stage optimises.
+
+    Attributes
+    ----------
+    expression
+        The objective, in the model's integer units.
+    known
+        A bound proven outside CP-SAT (lattice or apportionment), or ``None``: a schedule
+        that meets it is proven optimal at once.
+    to_report
+        Converts a value of ``expression`` to the unit people read (days, shifts).
+    next_value
+        The least value above a given one that ``expression`` could take, when it is known
+        (a minimised stage only): once no schedule meets a value, that is a proven bound.
+    """
+
+    expression: cp_model.LinearExprT
+    known: int | None
+    to_report: Callable[[float], float]
+    next_value: Callable[[int], int | None] | None = None
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage of the lexicographic objective.
+
+    Attributes
+    ----------
+    name
+        Stage id, e.g. ``"max_deviation"``.
+    description
+        What it does, in words (shown in summaries and reports).
+    maximize
+        Whether the stage maximises its expression.
+    share
+        Relative share of the time left when the stage starts.
+    build
+        Builds the goal from the earlier stages' values (``{name: integer value}``).
+    balanced
+        Neighbourhood steps break ties towards the known bound (the deviation stages).
+    best_effort
+        The stage gets at most :data:`BEST_EFFORT_WORK` units of work (more for time limits
+        over a minute), so that a hard category never holds the plan.
+    unit
+        The unit of the reported value and bound.
+    """
+
+    name: str
+    description: str
+    maximize: bool
+    share: float
+    build: Callable[[Mapping[str, int]], StageGoal]
+    balanced: bool = False
+    best_effort: bool = False
+    unit: str = ""
+
+
+class LatticeBounds:
+    """Lattice bounds for the two deviation stages.
+
+    They are not added to the model: measured on the bundled example, the cut made CP-SAT miss
+    the optimum it otherwise proves in seconds. They prove optimality when a schedule meets
+    them, stop the search there, and tighten the reported bound.
+    """
+
+    def __init__(self, objective: Objective) -> None:
+        self._objective = objective
+
+    @functools.cached_property
+    def _lattice(self) -> Lattice | None:
+        return lattice(self._objective)
+
+    @functools.cached_property
+    def largest(self) -> int | None:
+        """Stage 1's lattice bound."""
+        found = self._lattice
+        if found is None or not self._objective.deviation:
+            return None
+        return found.largest_deviation_bound(*self._objective.deviation_domain())
+
+    def smallest(self, largest: int) -> int | None:
+        """Stage 2's lattice bound, given stage 1's value ``largest``."""
+        found = self._lattice
+        if found is None or not self._objective.deviation:
+            return None
+        low, _high = self._objective.deviation_domain()
+        return found.smallest_deviation_bound(low, _high, largest)
+
+    @functools.cached_property
+    def set_by_one_shift(self) -> bool:
+        """Whether stage 1's lattice bound is what one heavy shift alone imposes.
+
+        That is, the bound equals the single-shift floor at the most favourable total: the
+        heaviest shift's best holder sets the largest deviation, and a larger total (a larger
+        fair share for everyone) is what lowers it, so the search breaks ties by total.
+        """
+        found = self._lattice
+        if found is None or found.single is None:
+            return False
+        return int(found.single.min()) == self.largest
+
+
+def fairness_stages(objective: Objective, bounds: LatticeBounds) -> list[StageSpec]:
+    """The fairness stages of ``objective`` in lexicographic order (see the module docs)."""
+    if not objective.deviation:
+        return [
+            StageSpec(
+                "feasibility",
+                "any valid schedule",
+                False,
+                1.0,
+                lambda _raw: StageGoal(0, 0, float),
+            )
+        ]
+    low, high = objective.deviation_domain()
+    stages = [
+        StageSpec(
+            "max_deviation",
+            "minimise the largest deviation",
+            False,
+            4.0,
+            lambda _raw: StageGoal(
+                objective.largest_deviation(), bounds.largest, objective.to_units
+            ),
+            balanced=True,
+            unit="days",
+        ),
+        StageSpec(
+            "min_deviation",
+            "maximise the smallest deviation",
+            True,
+            1.0,
+            lambda raw: StageGoal(
+                objective.smallest_deviation(),
+                bounds.smallest(raw.get("max_deviation", high)),
+                objective.to_units,
+            ),
+            balanced=True,
+            unit="days",
+        ),
+        StageSpec(
+            "sum_of_squares",
+            "minimise squared deviations (quarter days^2)",
+            False,
+            1.0,
+            lambda raw: StageGoal(
+                objective.sum_of_squares(
+                    raw.get("min_deviation", low), raw.get("max_deviation", high)
+                ),
+                None,
+                float,
+            ),
+            unit="quarter days^2",
+        ),
+    ]
+    for category in CATEGORIES:
+        if not eligible(objective.calendar, category):
+            continue  # nobody to spread it among
+        stages.append(
+            StageSpec(
+                f"{category}_excess",
+                f"spread {LABELS[category]}: largest excess over the fair count among the "
+                f"eligible ({UNITS[category]})",
+                False,
+                0.5,
+                functools.partial(_spread_goal, objective, category),
+                best_effort=True,
+                unit=UNITS[category],
+            )
+        )
+    return stages
+
+
+def _spread_goal(objective: Objective, category: str, _raw: Mapping[str, int]) -> StageGoal:
+    term = objective.spread(category)
+    assert term is not None, "only categories with eligible engineers become stages"
+    return StageGoal(term.largest, term.bound, term.to_units, term.next_value)
