@@ -304,8 +304,18 @@ CHILDREN: dict[str, Callable[[Instance, argparse.Namespace], Row]] = {
 # -- the parent: one process per measurement ------------------------------------------------
 
 
-def spawn(kind: str, instance: Instance, args: argparse.Namespace, *, baselines: bool) -> Row:
-    """Run one measurement in a fresh interpreter and return what it wrote."""
+def spawn(
+    kind: str,
+    instance: Instance,
+    args: argparse.Namespace,
+    *,
+    baselines: bool,
+    source: Path | None = None,
+) -> Row:
+    """Run one measurement in a fresh interpreter and return what it wrote.
+
+    ``source`` is another checkout's ``src`` folder: that fairshift is measured instead.
+    """
     limit = args.highs_time_limit if kind == "highs" else args.time_limit
     with tempfile.TemporaryDirectory(prefix="fairshift-bench-") as tmp:
         result = Path(tmp) / "result.json"
@@ -336,8 +346,19 @@ def spawn(kind: str, instance: Instance, args: argparse.Namespace, *, baselines:
         timeout = 3 * limit + 300
         started = time.perf_counter()
         try:
+            environment = dict(os.environ)
+            if source is not None:
+                environment["PYTHONPATH"] = os.pathsep.join(
+                    [str(source), environment.get("PYTHONPATH", "")]
+                ).rstrip(os.pathsep)
             done = subprocess.run(
-                command, cwd=HERE, capture_output=True, text=True, timeout=timeout, check=False
+                command,
+                cwd=HERE,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env=environment,
             )
         except subprocess.TimeoutExpired:
             return {kind: {"status": "TIMEOUT", "error": f"killed after {timeout:.0f} s"}}
@@ -378,6 +399,12 @@ def measure(instance: Instance, args: argparse.Namespace) -> Row:
         }
     if not args.no_highs:
         row.update(spawn("highs", instance, args, baselines=False))
+    if args.reference_source is not None:
+        # The reference commit's code, solved in this run on this machine: a regression shows
+        # apart from the drift between machines and days.
+        row["reference"] = spawn(
+            "fairshift", instance, args, baselines=False, source=args.reference_source
+        )["fairshift"]
     if args.compare_workers > 1:
         racing = argparse.Namespace(**{**vars(args), "workers": args.compare_workers})
         row["workers"] = spawn("fairshift", instance, racing, baselines=False)["fairshift"]
@@ -621,6 +648,23 @@ def targets(rows: list[Row], reference: Row | None = None) -> list[tuple[str, st
             measured += f" (worse: {'; '.join(worse)})"
         out.append((label, measured, "met" if not worse else "MISSED"))
 
+    label = "nothing regresses: stage-1 value no worse than the reference code, same run"
+    pairs = [row for row in rows if row.get("reference") and row["reference"].get("objective")]
+    if not pairs:
+        out.append((label, "not run", "-"))
+    else:
+        worse = [
+            f"{row['instance']['name']} {row['fairshift']['objective']:.3f} > "
+            f"{row['reference']['objective']:.3f}"
+            for row in pairs
+            if row["fairshift"].get("objective") is None
+            or row["fairshift"]["objective"] > row["reference"]["objective"] + 1e-6
+        ]
+        measured = f"{len(pairs) - len(worse)} of {len(pairs)} no worse"
+        if worse:
+            measured += f" (worse: {'; '.join(worse)})"
+        out.append((label, measured, "met" if not worse else "MISSED"))
+
     # -- --workers 2 against 1 ---------------------------------------------------------------
     pairs = [row for row in rows if row.get("workers") and _stages(row["workers"])]
     label = "--workers 2 at least as good as 1 worker on every instance (lexicographic)"
@@ -751,6 +795,27 @@ def workers_table(rows: list[Row]) -> list[str]:
                     value(many, 1),
                     proven,
                     verdict,
+                ]
+            )
+        )
+    return lines
+
+
+def reference_table(rows: list[Row], reference: Row | None) -> list[str]:
+    """Stage 1 now, beside the reference commit's: as recorded, and solved in this run."""
+    lines = _header(
+        ["instance", "recorded at the reference", "reference code, this run", "this code"]
+    )
+    recorded = (reference or {}).get("stage1", {})
+    for row in rows:
+        name = row["instance"]["name"]
+        lines.append(
+            _cells(
+                [
+                    name,
+                    _num(recorded.get(name), 3),
+                    _num((row.get("reference") or {}).get("objective"), 3),
+                    _num(row["fairshift"].get("objective"), 3),
                 ]
             )
         )
@@ -1109,6 +1174,18 @@ def render(results: Row, notes: str) -> str:
             *cli_table(rows),
             "",
         ]
+    if results.get("reference") or any(row.get("reference") for row in rows):
+        commit = (results.get("reference") or {}).get("commit", "the reference commit")
+        lines += [
+            f"## Stage 1 against {commit}",
+            "",
+            "The largest deviation (days) as recorded in that commit's `results.json`, as its "
+            "code gives it in this run on this machine, and as this code gives it. The same "
+            "code can differ between runs: stages cut short by the clock depend on speed.",
+            "",
+            *reference_table(rows, results.get("reference")),
+            "",
+        ]
     if any(row.get("short") for row in rows):
         lines += ["## 4 to 32 engineers x 52 weeks in 10 s", "", *short_table(rows), ""]
     if any(row.get("workers") for row in rows):
@@ -1357,6 +1434,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="COMMIT",
         help="compare stage-1 values with this commit's results.json (default 1a6e46c)",
     )
+    parser.add_argument(
+        "--reference-run",
+        action="store_true",
+        help="also solve every instance with the --reference commit's code, side by side",
+    )
     parser.add_argument("--no-example", action="store_true", help="skip the bundled example")
     parser.add_argument("--no-highs", action="store_true", help="skip the HiGHS peer")
     parser.add_argument("--no-baselines", action="store_true", help="skip the baselines")
@@ -1418,6 +1500,16 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(results, args.out)
         return 0
 
+    args.reference_source = None
+    if args.reference_run and args.reference:
+        checkout = Path(tempfile.mkdtemp(prefix="fairshift-reference-")) / "tree"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-f", str(checkout), args.reference],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        args.reference_source = checkout / "src"
     instances = [] if args.no_example or not EXAMPLE.exists() else [Instance.example()]
     instances += [
         Instance.synthetic(size, weeks, args.seed)
@@ -1441,6 +1533,22 @@ def main(argv: list[str] | None = None) -> int:
         "reference": reference(args.reference, args.time_limit),
         "instances": [],
     }
+    try:
+        run_all(instances, args, results)
+    finally:
+        if args.reference_source is not None:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(args.reference_source.parent)],
+                cwd=ROOT,
+                check=False,
+                capture_output=True,
+            )
+    print(f"wrote {args.out / 'RESULTS.md'}")
+    return 0
+
+
+def run_all(instances: list[Instance], args: argparse.Namespace, results: Row) -> None:
+    """Measure every instance, writing the results after each (an interrupted run keeps them)."""
     for instance in instances:
         started = time.perf_counter()
         row = measure(instance, args)
@@ -1455,8 +1563,6 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(results, args.out)  # partial results survive an interrupted run
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     write_outputs(results, args.out)
-    print(f"wrote {args.out / 'RESULTS.md'}")
-    return 0
 
 
 if __name__ == "__main__":

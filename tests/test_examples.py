@@ -22,7 +22,7 @@ def test_there_are_examples() -> None:
 def test_example_plans_and_validates(path: Path) -> None:
     """Each example gives a schedule with no violations and a reported bound."""
     scenario = fs.Scenario.from_toml(path)
-    schedule = fs.solve(scenario, time_limit=10)
+    schedule = fs.solve(scenario, time_limit=5)
     assert schedule.status in (fs.Status.OPTIMAL, fs.Status.FEASIBLE)
     assert fs.validate(scenario, schedule) == []
     assert schedule.bound is not None and schedule.bound <= schedule.objective

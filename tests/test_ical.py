@@ -903,8 +903,12 @@ def test_ordinary_names_round_trip_exactly(
 def test_any_text_is_cleaned_and_round_trips(
     person: str, rotation: str, pipeline: str, sla: str
 ) -> None:
-    """Newlines, tabs and control characters in names never break a feed: both parsers read
-    the cleaned text back, and no control character reaches the file."""
+    """Newlines, tabs and control characters never reach a feed: the scenario refuses them,
+    and any other text comes back from both parsers, with nothing a terminal would obey."""
+    if refused(person, rotation, pipeline, sla):
+        with pytest.raises(fs.ScenarioError, match="control character"):
+            render_odd(person, rotation, pipeline, sla)
+        return
     check_round_trip(person, rotation, pipeline, sla)
     for data in render_odd(person, rotation, pipeline, sla).values():
         text = data.decode("utf-8")
@@ -912,12 +916,19 @@ def test_any_text_is_cleaned_and_round_trips(
         assert "\r" not in text.replace("\r\n", "")
 
 
+def refused(*texts: str) -> bool:
+    """Whether any text holds a character the scenario refuses (control or line separator)."""
+    return any(re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", text) for text in texts)
+
+
 def test_odd_text_regressions() -> None:
     """Cases that once broke a feed: a trailing comma after a quote in a calendar name (written
-    unescaped, vobject dropped it), tabs and line separators, a name of control characters."""
-    check_round_trip('Zoë "Z", O\'Neil; 🎉', '§9",', "Profit, Inc.; \\ etc", "by 06:00\u2028PT")
-    check_round_trip("\x0e\x14", "0", "0", "\t")
-    check_round_trip("a\tb\r\nc", "x\x00y", "p\x85q", "")
+    unescaped, vobject dropped it); tabs, line separators and control characters, which the
+    scenario now refuses before they reach a feed."""
+    check_round_trip('Zoë "Z", O\'Neil; 🎉', '§9",', "Profit, Inc.; \\ etc", "by 06:00 PT")
+    for odd in ("by 06:00\u2028PT", "\x0e\x14", "a\tb\r\nc", "x\x00y", "p\x85q", "\t"):
+        with pytest.raises(fs.ScenarioError, match="control character"):
+            render_odd(odd, "0", "0", "")
 
 
 def test_clean_text_keeps_punctuation_and_drops_controls() -> None:

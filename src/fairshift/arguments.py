@@ -68,3 +68,21 @@ def seed(text: str) -> int:
 def workers(text: str) -> int:
     """Searches side by side: 1 to 64."""
     return whole(text, "workers", 1, 64)
+
+
+def days(text: str) -> float:
+    """A number of days: finite, 0 to 365."""
+    value = _number(text, "days")
+    if not 0 <= value <= 365:
+        raise argparse.ArgumentTypeError(f"{text} must lie between 0 and 365 days, e.g. 0.25")
+    return value
+
+
+def weeks(text: str) -> int:
+    """A number of weeks: 0 to 520."""
+    return whole(text, "weeks", 0, 520)
+
+
+def port(text: str) -> int:
+    """A TCP port: 0 (any free port) to 65535."""
+    return whole(text, "a port", 0, 65535)

@@ -1,17 +1,21 @@
 """The ``fairshift`` command line: a thin layer over the public API.
 
 Exit codes: 0 success, 1 schedule has violations (``check``), 2 invalid input,
-3 no schedule exists, 4 no schedule found within the time limit.
+3 no schedule exists, 4 no schedule found within the time limit, 130 Ctrl-C (``plan``
+writes the best schedule found so far, when there is one), 143 ``SIGTERM`` (nothing new
+written).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import contextlib
+import os
+import signal
 import sys
-import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,10 +27,11 @@ from .errors import (
     InfeasibleError,
     NoSolutionFoundError,
     ScenarioError,
-    ScheduleFormatError,
 )
+from .plandir import check_target, staged
 from .scenario import Scenario
 from .schedule import Schedule
+from .terminal import terminal_text, warn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +39,8 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_TIMEOUT = 0, 1, 2, 3, 4
 #: Ctrl-C: the best plan found so far was written (``plan``), or nothing was (elsewhere).
 EXIT_INTERRUPTED = 130
+#: ``SIGTERM``: nothing new was written; an existing plan is left as it was.
+EXIT_TERMINATED = 143
 
 
 @dataclass(frozen=True)
@@ -89,28 +96,18 @@ def _progress(stage: str, value: float, bound: float, elapsed: float) -> None:
     )
 
 
-def _publish_directory(staging: Path, out: Path) -> None:
-    """Move finished files from ``staging`` into ``out`` (each by atomic rename)."""
-    out.mkdir(parents=True, exist_ok=True)
-    for source in sorted(staging.rglob("*")):
-        if source.is_file():
-            target = out / source.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source.replace(target)
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     """Solve a scenario and write schedule.csv, fairness.csv and the other outputs."""
     deadline = command_deadline(args.time_limit, args.started)
     scenario = Scenario.from_toml(args.scenario)
+    warn(scenario.warnings())
     if args.history is not None:
         from .fairness import read_history
 
         balances = read_history(scenario, args.history)
         scenario = scenario.with_history({h: float(v) for h, v in balances.items()})
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError("--out", f"{str(out)!r} is a file", "give a directory")
+    check_target(out)  # before solving: a plan that cannot be written is not worth a minute
     if any(not p.owner or not p.backup_owner for p in scenario.pipelines):
         from .ownership import assign_owners
 
@@ -134,15 +131,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from .report import default_comparison
 
     comparison = default_comparison(scenario, schedule)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".fairshift-", dir=out.parent))
     try:
-        run = PlanRun(schedule, comparison, out)
-        for write in PLAN_OUTPUTS:
-            write(run, staging)
-        _publish_directory(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with staged(out) as staging:
+            run = PlanRun(schedule, comparison, out)
+            for write in PLAN_OUTPUTS:
+                write(run, staging)
+    except OSError as error:
+        raise ScenarioError(
+            "--out",
+            f"cannot write the plan to {str(out)!r} ({error.strerror or error}); the "
+            "previous plan there, if any, is unchanged",
+            "free some space or give a directory you can write to",
+        ) from None
     print(schedule.summary())
     print(f"\n{_versus_round_robin(schedule, comparison)}")
     print(f"\nwrote the plan to {out}/ (schedule.csv, fairness.csv, report.md, calendars/)")
@@ -196,9 +196,14 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Solve several scenarios in parallel and write the comparison as CSV."""
-    from .io import write_atomic
+    from .io import csv_text, write_atomic
     from .sweep import sweep
 
+    target = Path(args.out)
+    if target.is_dir():
+        raise ScenarioError(
+            "--out", f"{str(target)!r} is a directory", "give the CSV file to write, e.g. sweep.csv"
+        )
     scenarios = {str(path): Scenario.from_toml(path) for path in args.scenarios}
     executor = None
     client = None
@@ -229,7 +234,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
         if client is not None:
             client.close()  # type: ignore[no-untyped-call]
-    write_atomic(args.out, table.to_csv(lineterminator="\n", float_format="%.4f"))
+    write_atomic(args.out, csv_text(table, index=True, float_format="%.4f"))
     columns = ["status", "proven", "violations", "max_deviation", "seconds", "weeks_changed"]
     print(table[[c for c in columns if c in table.columns]].to_string(float_format="%.2f"))
     print(f"\nwrote {args.out}")
@@ -321,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the calendar feeds on 127.0.0.1 (webcal)")
     serve.add_argument("directory", metavar="DIR", help="plan directory (or a folder of .ics)")
-    serve.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    serve.add_argument("--port", type=arguments.port, default=8080, help="TCP port (default 8080)")
     serve.set_defaults(run=cmd_serve)
     return parser
 
@@ -339,24 +344,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # --help, --version, or a bad argument (exit 2)
         return done.code if isinstance(done.code, int) else EXIT_INPUT
     args.started = started
+    with _terminate_as_exception():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run one command and turn every expected failure into a message and an exit code."""
     try:
         code: int = args.run(args)
         return code
     except InfeasibleError as error:
-        print(f"fairshift: no schedule exists.\n{error.explanation}", file=sys.stderr)
+        _error(f"no schedule exists.\n{error.explanation}")
         return EXIT_INFEASIBLE
     except NoSolutionFoundError as error:
-        print(f"fairshift: {error}", file=sys.stderr)
+        _error(str(error))
         return EXIT_TIMEOUT
-    except (ScenarioError, ScheduleFormatError) as error:
-        print(f"fairshift: error: {error}", file=sys.stderr)
-        return EXIT_INPUT
     except FairshiftError as error:
-        print(f"fairshift: error: {error}", file=sys.stderr)
+        _error(f"error: {error}")
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("fairshift: interrupted", file=sys.stderr)
+        _error("interrupted; nothing was written")
         return EXIT_INTERRUPTED
+    except Terminated:
+        _error("terminated; nothing was written")
+        return EXIT_TERMINATED
+    except BrokenPipeError:
+        # The reader of our output went away (``fairshift plan ... | head``): not an error.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stdout for the rest of the run
+        return EXIT_OK
+
+
+def _error(message: str) -> None:
+    print(f"fairshift: {terminal_text(message)}", file=sys.stderr)
+
+
+class Terminated(BaseException):
+    """``SIGTERM`` arrived: unwind (cleaning up staging) and exit with 143."""
+
+
+@contextlib.contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """Turn ``SIGTERM`` into :class:`Terminated` while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_signum: int, _frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

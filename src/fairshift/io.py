@@ -15,6 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pandas as pd
+
 from .errors import ScenarioError
 from .policy import CalendarOptions, MonthEnd, Ownership, Rotation, Rules, Weights
 from .scenario import Scenario
@@ -205,7 +207,7 @@ def read_scenario(path: str | Path) -> Scenario:
     """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM, as Windows editors write
     except FileNotFoundError:
         raise ScenarioError("", f"no such file {source!r}", "check the path") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -302,6 +304,11 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def shared_mode(mode: int) -> int:
+    """``mode`` as the process's umask allows it (the mode a plain ``open`` would give)."""
+    return mode & ~_UMASK
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write a file so that readers see the old or the new content, never a half file."""
     target = Path(path)
@@ -319,3 +326,41 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell a spreadsheet will not run: a leading ``'`` before a formula character.
+
+    Numbers are left alone (``-1.5`` is a number, not a formula).
+
+    Examples
+    --------
+    >>> safe_cell("=HYPERLINK(1)"), safe_cell("Alex"), safe_cell(-1.5)
+    ("'=HYPERLINK(1)", 'Alex', -1.5)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def read_cell(value: str) -> str:
+    """Undo :func:`safe_cell` on a text cell read back from a CSV."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def csv_text(table: pd.DataFrame, *, index: bool = False, float_format: str | None = None) -> str:
+    """``table`` as CSV text with every text cell (and index label) made safe for spreadsheets."""
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(safe_cell)
+    if index:
+        safe.index = safe.index.map(safe_cell)
+    safe.columns = [safe_cell(c) for c in safe.columns]
+    return safe.to_csv(index=index, lineterminator="\n", float_format=float_format, na_rep="n/a")

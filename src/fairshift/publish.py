@@ -62,7 +62,10 @@ def find_feeds(directory: str | Path) -> list[Path]:
     if not root.is_dir():
         raise PublishError(f"{str(root)!r} is not a directory; give the --out directory of a plan")
     for folder in (root / "calendars", root):
-        feeds = sorted(p for p in folder.glob("*.ics") if p.is_file())
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        # Symbolic links are never followed: a link could lead out of the plan.
+        feeds = sorted(p for p in folder.glob("*.ics") if p.is_file() and not p.is_symlink())
         if feeds:
             return feeds
     raise PublishError(
@@ -375,6 +378,17 @@ class _FeedHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
+class _FeedServer(ThreadingHTTPServer):
+    """An HTTP server that takes a client hanging up as normal, not as a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore clients that disconnect early; report anything else in one line."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        print(f"fairshift serve: {type(error).__name__}: {error}", file=sys.stderr)
+
+
 def make_server(directory: str | Path, *, port: int = 8080) -> ThreadingHTTPServer:
     """Make an HTTP server for the feeds of ``directory`` on 127.0.0.1 (not started yet).
 
@@ -403,7 +417,7 @@ def make_server(directory: str | Path, *, port: int = 8080) -> ThreadingHTTPServ
     find_feeds(directory)
     handler = type("FeedHandler", (_FeedHandler,), {"directory": Path(directory)})
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = _FeedServer(("127.0.0.1", port), handler)
     except OSError as error:
         raise PublishError(
             f"cannot listen on 127.0.0.1:{port} ({_reason(error)}); choose another --port"

@@ -175,8 +175,8 @@ def replan(
     options = SolverOptions(time_limit=time_limit, seed=seed)  # checks the time limit and seed
     if isinstance(today, str):
         today = dt.date.fromisoformat(today)
-    if slack < 0:
-        raise FairshiftError(f"slack {slack!r} must be 0 or more days")
+    if isinstance(slack, bool) or not isinstance(slack, int | float) or not 0 <= slack < math.inf:
+        raise FairshiftError(f"slack {slack!r} must be a finite number of days, 0 or more")
     if isinstance(freeze_weeks, bool) or not isinstance(freeze_weeks, int) or freeze_weeks < 0:
         raise FairshiftError(f"freeze_weeks {freeze_weeks!r} must be a whole number >= 0")
     built = build_model(scenario, deadline=end)
@@ -199,6 +199,15 @@ def replan(
             if slot.id not in frozen:
                 continue
             holder = before.get((role, slot.id), "")
+            if not holder and (role, slot.id) not in before:
+                rotation = scenario.rotation
+                raise FairshiftError(
+                    f"the previous plan has no {role.value} for the shift starting "
+                    f"{slot.start.isoformat()} (frozen slot {slot.id}): its shifts do not line "
+                    f"up with this scenario's, which start on {rotation.start} at "
+                    f"{rotation.handoff:%H:%M} {rotation.timezone}; re-plan with the scenario "
+                    "the plan was made from, changed only where something changed"
+                )
             if holder not in scenario.handles:
                 raise FairshiftError(
                     f"frozen slot {slot.id}: the previous {role.value} holder "
@@ -319,10 +328,12 @@ def add_cli(commands: Any) -> None:
     parser.add_argument("scenario", help="the changed scenario TOML")
     parser.add_argument("--previous", required=True, help="directory with schedule.csv")
     parser.add_argument("--today", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
-    parser.add_argument("--freeze-weeks", type=int, default=1, help="weeks kept (default 1)")
+    parser.add_argument(
+        "--freeze-weeks", type=arguments.weeks, default=1, help="weeks kept (default 1)"
+    )
     parser.add_argument(
         "--slack",
-        type=float,
+        type=arguments.days,
         default=0.0,
         help="days of largest deviation to give up for fewer changes (default 0)",
     )
@@ -343,11 +354,18 @@ def cmd_replan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .budget import command_deadline, output_reserve
-    from .io import write_atomic
+    from .io import csv_text, write_atomic
+    from .plandir import check_target, staged
+    from .terminal import warn
 
     deadline = command_deadline(args.time_limit, getattr(args, "started", None))
+    out = Path(args.out)
+    check_target(out)
     scenario = Scenario.from_toml(args.scenario)
-    previous = Schedule.read_csv(scenario, Path(args.previous) / "schedule.csv")
+    warn([*scenario.warnings(), scenario.outside_horizon(args.today, "--today")])
+    previous = Schedule.read_csv(scenario, Path(args.previous))
+    # The previous plan's feeds decide which events changed (--previous may name its CSV).
+    plan = Path(args.previous) if Path(args.previous).is_dir() else Path(args.previous).parent
     result = replan(
         scenario,
         previous,
@@ -358,12 +376,11 @@ def cmd_replan(args: argparse.Namespace) -> int:
         seed=args.seed,
         deadline=deadline.earlier(output_reserve(scenario, args.time_limit)),
     )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.schedule.write_tables(out)
-    write_atomic(out / "changes.csv", result.diff.to_csv(index=False, lineterminator="\n"))
-    # Feeds compare against the previous plan's, so only changed events bump SEQUENCE.
-    result.schedule.to_ics(out / "calendars", previous=Path(args.previous) / "calendars")
+    with staged(out) as staging:
+        result.schedule.write_tables(staging)
+        write_atomic(staging / "changes.csv", csv_text(result.diff))
+        # Feeds compare against the previous plan's, so only changed events bump SEQUENCE.
+        result.schedule.to_ics(staging / "calendars", previous=plan / "calendars")
     print(result)
     print(f"\nwrote {out}/ (schedule.csv, changes.csv, fairness.csv, calendars/)")
     return 0

@@ -6,8 +6,10 @@ it shows, each file atomically.
 
 from __future__ import annotations
 
+import html
 import io
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +72,25 @@ _ENGINEER_COLUMNS = (
 )
 
 
+#: Characters with a meaning in Markdown, escaped with a backslash in text from inputs.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]#!|~])")
+
+
+def md(text: str) -> str:
+    r"""Text from inputs, safe inside Markdown (and the HTML it becomes): no markup survives.
+
+    HTML characters become entities, Markdown punctuation is escaped, and line breaks and
+    other control characters become spaces.
+
+    Examples
+    --------
+    >>> md("<script>alert(1)</script> # Ops_team")
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\# Ops\\_team'
+    """
+    flat = "".join(" " if not ch.isprintable() else ch for ch in str(text))
+    return _MARKDOWN.sub(r"\\\1", html.escape(flat, quote=False))
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, tuple):
         return ", ".join(f"{v:+.2f}" for v in value)
@@ -81,7 +102,9 @@ def _cell(value: Any) -> str:
         return "n/a"  # no such value, e.g. an excess where nothing is spread
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    if isinstance(value, int):
+        return str(value)
+    return md(str(value))
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -194,11 +217,11 @@ def render(
     rotation = scenario.rotation
     stats = fairness(scenario, schedule)
     lines = [
-        f"# {rotation.name}",
+        f"# {md(rotation.name)}",
         "",
         f"{rotation.weeks} weeks from {rotation.start} (handoff {rotation.handoff:%H:%M} "
         f"{rotation.timezone}), {len(scenario.engineers)} engineers. Schedule "
-        f"**{name}**: {_status(schedule)}.",
+        f"**{md(name)}**: {_status(schedule)}.",
         "",
         "## Summary",
         "",
@@ -216,8 +239,10 @@ def render(
         "",
     ]
     if "round-robin" in comparison.index and name in comparison.index and name != "round-robin":
-        lines += ["```", versus(comparison, name, "round-robin"), "```", ""]
-    shown = [c for c in comparison.columns if c not in ("leximax", "reason")]
+        text = versus(comparison, name, "round-robin").replace("`", "'")
+        lines += ["```", html.escape(text, quote=False), "```", ""]
+    # Solve times are left out: the same inputs and seed give a byte-identical report.
+    shown = [c for c in comparison.columns if c not in ("leximax", "reason", "seconds")]
     lines += [
         "## Comparison",
         "",
@@ -233,7 +258,7 @@ def render(
         "",
     ]
     reasons = comparison["reason"][comparison["reason"].astype(bool)]
-    lines += [f"- **{index}**: {reason}" for index, reason in reasons.items()]
+    lines += [f"- **{md(str(index))}**: {md(str(reason))}" for index, reason in reasons.items()]
     if len(reasons):
         lines.append("")
     lines += ["## Per engineer", ""]
@@ -248,13 +273,13 @@ def render(
     holidays = [(n, h) for n, h in zip(table["name"], table["holidays"], strict=True) if h]
     if holidays:
         lines += ["Own public holidays on call:", ""]
-        lines += [f"- {who}: {days}" for who, days in holidays]
+        lines += [f"- {md(who)}: {md(days)}" for who, days in holidays]
         lines.append("")
     violations = validate(scenario, schedule)
     lines += ["## Hard rules", ""]
     if violations:
         lines += [f"{len(violations)} violation(s):", ""]
-        lines += [f"- {violation}" for violation in violations]
+        lines += [f"- {md(str(violation))}" for violation in violations]
     else:
         lines.append("Every hard rule holds.")
     lines += ["", "## Pictures", ""]
@@ -267,11 +292,15 @@ def render(
 
 
 def _status(schedule: Schedule) -> str:
+    if schedule.interrupted:
+        return (
+            "interrupted (Ctrl-C) before every stage was proven; this is the best schedule "
+            f"found until then ({md(schedule.headline)})"
+        )
     if schedule.status == Status.OPTIMAL:
         return "optimal, every stage proven"
     if schedule.status == Status.FEASIBLE:
-        gap = "" if schedule.gap is None else f" (largest-deviation gap {schedule.gap:.2f} days)"
-        return f"feasible, not every stage proven within the time limit{gap}"
+        return f"feasible: {md(schedule.headline)}"
     if schedule.status == Status.GIVEN:
         return "given (not optimised)"
     return schedule.status.lower()

@@ -237,16 +237,23 @@ def run_all(
     for solver, _model, _callback in jobs:
         # CP-SAT's own handler would end the search without telling us.
         solver.parameters.catch_sigint_signal = False
-    with flag.catching(), flag.watching([job[0] for job in jobs]):
+    solvers = [job[0] for job in jobs]
+    with flag.catching(), flag.watching(solvers):
+        # Daemon threads: an exception in the main thread (SIGTERM) must not wait for them.
         threads = [
-            threading.Thread(target=work, args=(i, job), name=f"cp-sat-{i}")
+            threading.Thread(target=work, args=(i, job), name=f"cp-sat-{i}", daemon=True)
             for i, job in enumerate(jobs)
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.05)  # short waits let Python run the signal handler
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.05)  # short waits let Python run signal handlers
+        except BaseException:
+            for solver in solvers:
+                solver.stop_search()
+            raise
     if failure:
         raise failure[0]
     return [outcome[i] for i in range(len(jobs))]

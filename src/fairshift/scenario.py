@@ -57,6 +57,36 @@ class Scenario:
     ownership: Ownership = field(default_factory=Ownership)
 
     def __post_init__(self) -> None:
+        parts = (
+            ("rotation", Rotation),
+            ("month_end", MonthEnd),
+            ("rules", Rules),
+            ("weights", Weights),
+            ("calendar", CalendarOptions),
+            ("ownership", Ownership),
+        )
+        for key, kind in parts:
+            value = getattr(self, key)
+            if not isinstance(value, kind):
+                raise ScenarioError(
+                    key,
+                    f"{type(value).__name__} {value!r} is not a {kind.__name__}",
+                    f"pass fairshift.{kind.__name__}(...)",
+                )
+        members: tuple[tuple[str, type], ...] = (("engineers", Engineer), ("pipelines", Pipeline))
+        for key, member in members:
+            value = getattr(self, key)
+            if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+                raise ScenarioError(
+                    key, f"{value!r} is not a list", f"pass a tuple of {member.__name__}"
+                )
+            for i, item in enumerate(value):
+                if not isinstance(item, member):
+                    raise ScenarioError(
+                        f"{key}[{i}]",
+                        f"{type(item).__name__} {item!r} is not an {member.__name__}",
+                        f"pass fairshift.{member.__name__}(...)",
+                    )
         engineers = tuple(self.engineers)
         pipelines = tuple(self.pipelines)
         object.__setattr__(self, "engineers", engineers)
@@ -91,6 +121,44 @@ class Scenario:
                     )
 
     # -- lookups -------------------------------------------------------------------------
+
+    def warnings(self) -> list[str]:
+        """Valid but probably unintended inputs, in sentences (the command line prints them).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> late = Engineer("bo", "Bo", "mid", "US", joined=dt.date(2030, 1, 1))
+        >>> s = Scenario(Rotation("Ops", dt.date(2027, 1, 4), 4), (late,))
+        >>> s.warnings()
+        ['Bo (bo) joins on 2030-01-01, after the horizon ends on 2027-02-01: no shift for them']
+        """
+        rotation = self.rotation
+        found = []
+        for e in self.engineers:
+            who = f"{e.name} ({e.handle})"
+            if e.joined is not None and e.joined >= rotation.end_date:
+                found.append(
+                    f"{who} joins on {e.joined}, after the horizon ends on {rotation.end_date}: "
+                    "no shift for them"
+                )
+            if e.left is not None and e.left < rotation.start:
+                found.append(
+                    f"{who} leaves on {e.left}, before the horizon starts on {rotation.start}: "
+                    "no shift for them"
+                )
+        return found
+
+    def outside_horizon(self, day: dt.date, option: str) -> str | None:
+        """A warning when ``day`` (given as ``option``) lies outside the horizon, else ``None``."""
+        rotation = self.rotation
+        if rotation.start <= day <= rotation.end_date:
+            return None
+        return (
+            f"{option} {day} lies outside the horizon ({rotation.start} to "
+            f"{rotation.end_date}): nothing is "
+            + ("frozen or kept" if day > rotation.end_date else "in the past")
+        )
 
     @property
     def handles(self) -> tuple[str, ...]:

@@ -235,9 +235,9 @@ class Schedule:
 
     def to_csv(self, path: str | Path) -> None:
         """Write :meth:`to_dataframe` as CSV, atomically."""
-        from .io import write_atomic
+        from .io import csv_text, write_atomic
 
-        write_atomic(path, self.to_dataframe().to_csv(index=False, lineterminator="\n"))
+        write_atomic(path, csv_text(self.to_dataframe()))
 
     def to_ics(self, directory: str | Path, *, previous: str | Path | None = None) -> list[Path]:
         """Write the iCalendar feeds (see :func:`fairshift.ical.write_feeds`).
@@ -251,12 +251,12 @@ class Schedule:
 
     def write_tables(self, directory: str | Path) -> None:
         """Write ``schedule.csv`` and ``fairness.csv`` into ``directory``, each atomically."""
-        from .io import write_atomic
+        from .io import csv_text, write_atomic
 
         self.to_csv(Path(directory) / "schedule.csv")
         write_atomic(
             Path(directory) / "fairness.csv",
-            self.fairness().to_csv(index=False, lineterminator="\n", float_format="%.4f"),
+            csv_text(self.fairness(), float_format="%.4f"),
         )
 
     @classmethod
@@ -279,6 +279,8 @@ class Schedule:
                 f"schedule table lacks column(s) {', '.join(missing)}; it needs "
                 f"{', '.join(REQUIRED_COLUMNS)}"
             )
+        from .io import read_cell
+
         calendar = expand(scenario)
         assignments = []
         for i, row in enumerate(table.itertuples(index=False)):
@@ -294,7 +296,7 @@ class Schedule:
                 ) from None
             engineer = row.engineer
             absent = engineer is None or (isinstance(engineer, float) and engineer != engineer)
-            handle = "" if absent else str(engineer).strip()
+            handle = "" if absent else read_cell(str(engineer).strip())
             slot = calendar.slot(role, start)
             assignments.append(Assignment(slot.id if slot else "?", role, start, end, handle))
         return cls(scenario, tuple(_ordered(assignments)), label=label)

@@ -613,7 +613,12 @@ def _run_stage(
     fallback = completed
     known = goal.known
     probed = None
-    if known is not None and not state.large and not _meets(fallback, goal, spec):
+    # Probes pay on teams solved whole, and in stage 4 everywhere; on teams the
+    # neighbourhood search handles, the lattice bound was never met within a probe
+    # (8 to 32 engineers x 52 weeks), and the full model's short share is better spent on
+    # the search's starting point.
+    probing = spec.best_effort or search is None
+    if known is not None and probing and not state.large and not _meets(fallback, goal, spec):
         share_of_stage = _LADDER_SHARE if goal.next_value is not None else _PROBE_SHARE
         ladder_work = _PROBE_WORK if work is None else work * first * share_of_stage
         probed, known, spent = _ladder(

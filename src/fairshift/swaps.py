@@ -193,7 +193,10 @@ def add_cli(commands: Any) -> None:
 
 def cmd_swaps(args: argparse.Namespace) -> int:
     """Print the possible swaps, best first."""
+    from .terminal import warn
+
     scenario = Scenario.from_toml(args.scenario)
+    warn([scenario.outside_horizon(args.today, "--today") if args.today else None])
     schedule = Schedule.read_csv(scenario, args.schedule)
     if args.week is not None:
         role, day = Role.PRIMARY, args.week

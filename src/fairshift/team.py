@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -15,6 +17,17 @@ import holidays
 from .errors import ScenarioError
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+
+#: Longest display name of an engineer, pipeline or rotation, in characters.
+NAME_LENGTH = 100
+#: Longest e-mail address (RFC 5321).
+EMAIL_LENGTH = 254
+#: Longest short free text (a service level, a leave reason).
+SHORT_TEXT = 200
+#: Longest long free text (a runbook link).
+LONG_TEXT = 2000
+#: Largest balance carried over, in days either way.
+MAX_HISTORY = 1000
 
 
 class Seniority(enum.IntEnum):
@@ -113,20 +126,95 @@ def region_holidays(code: str, first_year: int, last_year: int) -> dict[dt.date,
     return dict(sorted(calendar.items()))
 
 
-def parse_number(value: object, field: str) -> Fraction:
-    """Read an int or float into an exact fraction (floats via their shortest decimal text)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+def parse_number(
+    value: object,
+    field: str,
+    *,
+    decimals: int = 4,
+    low: Fraction | int | None = None,
+    high: Fraction | int | None = None,
+) -> Fraction:
+    """Read a number into an exact fraction (floats via their shortest decimal text).
+
+    Any real number type is accepted (``numpy.float64`` and ``numpy.int64`` included), with
+    at most ``decimals`` decimal places (an exact :class:`~fractions.Fraction`: a denominator
+    of at most ``10**decimals``), between ``low`` and ``high`` when given.
+
+    Examples
+    --------
+    >>> parse_number(0.25, "weekend")
+    Fraction(1, 4)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ScenarioError(field, f"{value!r} is not a number", "write a number such as 1.5")
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ScenarioError(field, f"{value!r} is not a finite number", "write a number")
-        exact = Fraction(repr(value))  # the decimal as written, e.g. 0.1 is 1/10
-        if 10_000 % exact.denominator:
+    if isinstance(value, numbers.Rational):
+        # An exact fraction (Python API): any denominator up to the decimals' grain.
+        exact = Fraction(int(value.numerator), int(value.denominator))
+        if exact.denominator > 10**decimals:
             raise ScenarioError(
-                field, f"{value!r} has too many decimals", "round it to at most 4 decimals"
+                field,
+                f"{value} is finer than {decimals} decimals allow",
+                f"round it to at most {decimals} decimals (exact arithmetic needs a fixed grain)",
             )
-        return exact
-    return Fraction(value)
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            raise ScenarioError(field, f"{value!r} is not a finite number", "write a number")
+        exact = Fraction(repr(number))  # the decimal as written, e.g. 0.1 is 1/10
+        if 10**decimals % exact.denominator:
+            raise ScenarioError(
+                field,
+                f"{number!r} has more than {decimals} decimals",
+                f"round it to at most {decimals} decimals (exact arithmetic needs a fixed grain)",
+            )
+    if (low is not None and exact < low) or (high is not None and exact > high):
+        span = " to ".join(f"{float(end):g}" for end in (low, high) if end is not None)
+        raise ScenarioError(field, f"{float(exact):g} is out of range", f"use {span}")
+    return exact
+
+
+def parse_whole(value: object, field: str, low: int, high: int, *, fix: str = "") -> int:
+    """Read a whole number from ``low`` to ``high`` (``numpy.int64`` and the like included)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ScenarioError(
+            field, f"{value!r} is not a whole number", fix or f"use a whole number {low} to {high}"
+        )
+    whole = int(value)
+    if not low <= whole <= high:
+        raise ScenarioError(field, f"{whole} is out of range", fix or f"use {low} to {high}")
+    return whole
+
+
+#: Characters no text value may hold: control characters (which reach terminals, CSV
+#: cells and reports) and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def parse_text(value: object, field: str, *, limit: int, required: bool = False) -> str:
+    """Check a text value: a string of at most ``limit`` characters and no control characters.
+
+    Examples
+    --------
+    >>> parse_text("Alex Chen", "name", limit=100)
+    'Alex Chen'
+    """
+    what = "the name" if field == "name" else "it"
+    if not isinstance(value, str):
+        raise ScenarioError(field, f"{value!r} is not text", f'write {what} in quotes, e.g. "..."')
+    if len(value) > limit:
+        raise ScenarioError(
+            field, f"is {len(value)} characters long", f"shorten it to at most {limit}"
+        )
+    found = _CONTROL.search(value)
+    if found:
+        raise ScenarioError(
+            field,
+            f"holds the control character U+{ord(found.group()):04X}",
+            "remove it (line breaks, tabs and escapes are not allowed here)",
+        )
+    if required and not value.strip():
+        raise ScenarioError(field, f"{value!r} is empty", f"give {what}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -146,6 +234,7 @@ class Leave:
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", parse_date(self.start, "start"))
         object.__setattr__(self, "end", parse_date(self.end, "end"))
+        parse_text(self.reason, "reason", limit=SHORT_TEXT)
         if self.end < self.start:
             raise ScenarioError(
                 "end",
@@ -212,16 +301,16 @@ class Engineer:
                 "use 1-40 lower-case letters, digits, '_', '.' or '-', starting with a letter "
                 "or digit",
             )
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ScenarioError("name", f"{self.name!r} is empty", "give the engineer's name")
+        parse_text(self.name, "name", limit=NAME_LENGTH, required=True)
         object.__setattr__(self, "seniority", Seniority.parse(self.seniority))
         object.__setattr__(self, "holidays", parse_region(self.holidays, "holidays"))
-        if not isinstance(self.email, str):
-            raise ScenarioError("email", f"{self.email!r} is not text", "write an e-mail address")
-        if self.email and "@" not in self.email:
+        parse_text(self.email, "email", limit=EMAIL_LENGTH)
+        if self.email and ("@" not in self.email or any(c.isspace() for c in self.email)):
             raise ScenarioError(
                 "email", f"{self.email!r} is not an e-mail address", "write name@example.com"
             )
+        if not isinstance(self.leave, tuple | list):
+            raise ScenarioError("leave", f"{self.leave!r} is not a list", "give a tuple of Leave")
         leave = tuple(self.leave)
         for i, period in enumerate(leave):
             if not isinstance(period, Leave):
@@ -229,7 +318,7 @@ class Engineer:
         object.__setattr__(self, "leave", tuple(sorted(leave, key=lambda p: (p.start, p.end))))
         if self.timezone is not None:
             object.__setattr__(self, "timezone", parse_zone(self.timezone, "timezone"))
-        fte = parse_number(self.fte, "fte")
+        fte = parse_number(self.fte, "fte", decimals=3)
         if not 0 < fte <= 1:
             raise ScenarioError(
                 "fte", f"{float(fte):g} is out of range", "use a fraction with 0 < fte <= 1"
@@ -245,7 +334,10 @@ class Engineer:
                 f"{self.left} is before joined {self.joined}",
                 "the last day must not precede the first",
             )
-        object.__setattr__(self, "history", parse_number(self.history, "history"))
+        history = parse_number(
+            self.history, "history", decimals=2, low=-MAX_HISTORY, high=MAX_HISTORY
+        )
+        object.__setattr__(self, "history", history)
 
 
 @dataclass(frozen=True)
@@ -274,17 +366,17 @@ class Pipeline:
     backup_owner: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ScenarioError("name", f"{self.name!r} is empty", "give the pipeline a name")
+        parse_text(self.name, "name", limit=NAME_LENGTH, required=True)
         if not isinstance(self.investor_facing, bool):
             raise ScenarioError(
                 "investor_facing",
                 f"{self.investor_facing!r} is not true/false",
                 "write true or false",
             )
-        for key in ("runbook", "sla", "owner", "backup_owner"):
-            if not isinstance(getattr(self, key), str):
-                raise ScenarioError(key, f"{getattr(self, key)!r} is not text", "write a string")
+        parse_text(self.runbook, "runbook", limit=LONG_TEXT)
+        parse_text(self.sla, "sla", limit=SHORT_TEXT)
+        for key in ("owner", "backup_owner"):
+            parse_text(getattr(self, key), key, limit=40)
         if self.owner and self.owner == self.backup_owner:
             raise ScenarioError(
                 "backup_owner",

@@ -30,6 +30,8 @@ from .objective import Objective
 
 #: Beyond this magnitude the int64 arithmetic below could overflow: no bound is given.
 _LIMIT = 2**61
+#: Largest total of all engineers' heaviest possible burdens (bits of the subset sums).
+_MAX_BITS = 2**24
 #: Floor of a total that no assignment reaches (larger than any deviation tested).
 _IMPOSSIBLE = 2**62
 
@@ -225,6 +227,20 @@ def lattice(objective: Objective) -> Lattice | None:
         holders[role, index][position] = weight
         return weight
 
+    # The subset sums below are bit sets as long as the largest burden: refuse (no lattice
+    # bound, the stage still runs) when that would take more than a moment.
+    budget = _MAX_BITS
+    for engineer in scenario.engineers:
+        heaviest = sum(
+            max(objective.slot_weight(engineer.handle, role, week.index) for role in WEEKLY_ROLES)
+            for week in calendar.weeks
+        ) + sum(
+            objective.slot_weight(engineer.handle, Role.MONTH_END, window.index)
+            for window in calendar.month_ends
+        )
+        budget -= heaviest
+        if budget < 0:
+            return None
     for position, engineer in enumerate(scenario.engineers):
         sums = 1  # bit b set: burden b is achievable
         for week in calendar.weeks:
@@ -238,7 +254,7 @@ def lattice(objective: Objective) -> Lattice | None:
             for window in calendar.month_ends:
                 if calendar.blocked(engineer, window) is None:
                     sums |= sums << open_to(position, Role.MONTH_END, window.index)
-        reachable.append([b for b in range(sums.bit_length()) if sums >> b & 1])
+        reachable.append(_bits(sums))
     if not all(holders.values()):
         return None  # nobody can hold some shift: the model is infeasible anyway
     total_low = sum(min(weights.values()) for weights in holders.values())
@@ -270,6 +286,12 @@ def lattice(objective: Objective) -> Lattice | None:
         _heavy_classes(holders, len(reachable), total_low, total_high),
         _single_shift_floor(holders, big, shares, offsets, total_low, total_high),
     )
+
+
+def _bits(sums: int) -> list[int]:
+    """Positions of the set bits of ``sums``, ascending."""
+    data = np.frombuffer(sums.to_bytes((sums.bit_length() + 7) // 8 or 1, "little"), np.uint8)
+    return [int(b) for b in np.flatnonzero(np.unpackbits(data, bitorder="little"))]
 
 
 def _shifted(sums: int, choices: list[int]) -> int:

@@ -28,11 +28,14 @@ from ortools.sat.python import cp_model
 
 from ..burden import availability, dates_burden, quantum
 from ..calendar import Role, ShiftCalendar
+from ..errors import ScenarioError
 from ..spread import apportionment_bound, eligible, unit_count
 from .variables import Variables
 
 #: Resolution of stage 3: squared deviations are counted in quarter days.
 SQUARE_RESOLUTION = 4
+#: Largest magnitude a scaled deviation may reach; CP-SAT's integers are 64-bit.
+MAX_MAGNITUDE = 2**60
 #: Above this many unary literals per engineer, stage 3 falls back to a product constraint.
 MAX_UNARY_LEVELS = 400
 
@@ -59,6 +62,7 @@ class Objective:
         self.availability = {h: int(share * denominator) for h, share in shares.items()}
         self.team_availability = sum(self.availability.values())
         self._build_burdens()
+        self._check_magnitude()
         if self.team_availability > 0:
             self._build_deviations()
 
@@ -95,6 +99,24 @@ class Objective:
         total_upper = sum(upper_bound(v) for v in self.burden.values())
         self.total = self.model.new_int_var(0, total_upper, "total_burden")
         self.model.add(self.total == sum(self.burden.values()))
+
+    def _check_magnitude(self) -> None:
+        """Refuse scenarios whose exact numbers would overflow CP-SAT's 64-bit arithmetic.
+
+        Deviations are ``A * B_e - a_e * T + A * s * h_e`` in whole units of the weights'
+        grain; finely divided weights, part-time fractions and long horizons multiply up.
+        """
+        big_a = max(self.team_availability, 1)
+        history = max(abs(e.history) for e in self.calendar.scenario.engineers)
+        largest = big_a * upper_bound(self.total) * 2 + int(history * big_a * self.scale)
+        if largest > MAX_MAGNITUDE:
+            raise ScenarioError(
+                "fairness",
+                "the weights, part-time fractions and history make the exact burden arithmetic "
+                f"too large (about 2^{int(largest).bit_length()}, more than CP-SAT's 2^"
+                f"{MAX_MAGNITUDE.bit_length() - 1})",
+                "round the weights and fte values to at most 2 decimals, or plan a shorter horizon",
+            )
 
     def _build_deviations(self) -> None:
         big_a = self.team_availability
