@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +66,44 @@ def holders(schedule: fs.Schedule, role: str) -> list[str]:
 def example() -> fs.Scenario:
     """The bundled Pacific Infra Group scenario."""
     return fs.Scenario.from_toml(EXAMPLE)
+
+
+def icaljs_module() -> Path | None:
+    """The ical.js ES module (ical.js is the parser behind Thunderbird), when installed."""
+    for base in (os.environ.get("FAIRSHIFT_ICALJS"), str(ROOT / "node_modules" / "ical.js")):
+        if base and (Path(base) / "dist" / "ical.js").is_file():
+            return Path(base) / "dist" / "ical.js"
+    return None
+
+
+def read_with_icaljs(paths: list[Path], tmp_path: Path) -> dict[str, tuple[int, int]]:
+    """``{uid: (start, end)}`` in Unix time, as ical.js reads the events of ``paths``."""
+    module = icaljs_module()
+    assert module is not None
+    script = tmp_path / "read.mjs"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import ICAL from {json.dumps(module.as_uri())};
+            import {{ readFileSync }} from "node:fs";
+            const out = [];
+            for (const file of process.argv.slice(2)) {{
+              const root = new ICAL.Component(ICAL.parse(readFileSync(file, "utf8")));
+              for (const tz of root.getAllSubcomponents("vtimezone")) {{
+                ICAL.TimezoneService.register(new ICAL.Timezone(tz));
+              }}
+              for (const vevent of root.getAllSubcomponents("vevent")) {{
+                const event = new ICAL.Event(vevent);
+                out.push([event.uid, event.startDate.toUnixTime(), event.endDate.toUnixTime()]);
+              }}
+            }}
+            console.log(JSON.stringify(out));
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        ["node", str(script), *map(str, paths)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return {uid: (start, end) for uid, start, end in json.loads(result.stdout)}

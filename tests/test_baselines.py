@@ -36,7 +36,7 @@ def test_round_robin_skips_whoever_is_on_leave() -> None:
     assert holders(schedule, "primary")[:4] == ["ana", "cy", "ana", "bo"]
     assert holders(schedule, "secondary")[:4] == ["bo", "ana", "bo", "cy"]
     rules = {v.rule for v in fs.validate(schedule.scenario, schedule)}
-    assert not rules & {"leave", "employment", "separation", "coverage"}
+    assert not rules & {"leave", "employment", "overlap", "coverage"}
 
 
 def test_round_robin_follows_a_given_order_of_a_subset() -> None:
@@ -116,7 +116,7 @@ def test_baselines_break_seniority_rules_visibly(baseline: object) -> None:
     team = (engineer("jo", "junior"), engineer("mo", "mid"), engineer("sam", "senior"))
     s = scenario(team, weeks=3)
     schedule = baseline(s)  # type: ignore[operator]
-    assert "junior_primary_pairing" in {v.rule for v in fs.validate(s, schedule)}
+    assert "pairing" in {v.rule for v in fs.validate(s, schedule)}
 
 
 @st.composite
@@ -145,7 +145,7 @@ def test_baselines_never_invent_an_assignment(s: fs.Scenario) -> None:
     for schedule in (fs.round_robin(s), fs.greedy(s)):
         assert len(schedule.assignments) == 2 * len(calendar.weeks)
         rules = {v.rule for v in fs.validate(s, schedule)}
-        assert not rules & {"leave", "employment", "separation"}
+        assert not rules & {"leave", "employment", "overlap"}
         for week in calendar.weeks:
             primary = schedule.holder("primary", week.id)
             free = {e.handle for e in s.engineers if calendar.blocked(e, week) is None}

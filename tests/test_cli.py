@@ -61,7 +61,7 @@ def test_check_accepts_plan_and_rejects_edit(
     edited.write_text("\n".join(lines) + "\n")
     capsys.readouterr()
     assert main(["check", str(path), str(edited)]) == 1
-    assert "[separation] week-001" in capsys.readouterr().out
+    assert "[overlap] week-001" in capsys.readouterr().out
 
 
 def test_invalid_input_exits_2_without_output(

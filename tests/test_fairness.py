@@ -152,16 +152,16 @@ def test_part_timer_share_is_proportional_to_fte() -> None:
     """With fte 0.5, cy's share is half of a full-timer's: 49.5 * 2 / 10 = 9.9."""
     scenario = trio(cy={"fte": 0.5})
     table = fs.per_engineer(scenario, by_hand(scenario, PAIRS)).set_index("engineer")
-    assert table["availability"].tolist() == [4.0, 4.0, 2.0]
+    assert table["availability"].tolist() == [28.0, 28.0, 14.0]  # fte x 28 horizon dates
     assert table["fair_share"].tolist() == pytest.approx([19.8, 19.8, 9.9])
 
 
 def test_joiner_share_starts_when_they_join() -> None:
-    """cy joins on 18 January: two weeks of availability out of ten team weeks."""
+    """cy joins on 18 January: 14 days of availability out of 70 team days."""
     scenario = trio(cy={"joined": dt.date(2027, 1, 18)})
     pairs = [("ana", "bo"), ("bo", "ana"), ("cy", "ana"), ("ana", "cy")]
     table = fs.per_engineer(scenario, by_hand(scenario, pairs)).set_index("engineer")
-    assert table["availability"].tolist() == [4.0, 4.0, 2.0]
+    assert table["availability"].tolist() == [28.0, 28.0, 14.0]
     total = table["burden"].sum()
     assert table.at["cy", "fair_share"] == pytest.approx(total * 2 / 10)
 

@@ -116,6 +116,6 @@ def test_validator_catches_a_broken_schedule(scenario: fs.Scenario, data: st.Dat
             expected = "coverage"
         else:
             rows[i] = dataclasses.replace(row, engineer=partner)
-            expected = "separation"
+            expected = "overlap"
     broken = dataclasses.replace(schedule, assignments=tuple(rows))
     assert expected in {v.rule for v in fs.validate(scenario, broken)}

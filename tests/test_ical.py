@@ -5,12 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import json
-import os
 import re
 import shutil
-import subprocess
-import textwrap
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fairshift as fs
+from conftest import icaljs_module, read_with_icaljs
 from fairshift.cli import main
 from fairshift.ical import (
     STATE_FILE,
@@ -37,7 +34,7 @@ from fairshift.ical import (
 
 ROOT = Path(__file__).resolve().parents[1]
 PACIFIC = "America/Los_Angeles"
-SHARED = ("team.ics", "primary.ics", "secondary.ics")
+SHARED = ("team.ics", "primary.ics", "secondary.ics", "month-end.ics")
 
 
 # -- building blocks -----------------------------------------------------------------------
@@ -491,48 +488,14 @@ def test_times_as_vobject_reads_them_match_zoneinfo(schedule: fs.Schedule, feeds
             assert e.dtstart.value.utcoffset() == held.start.astimezone(zone).utcoffset()
 
 
-def icaljs_module() -> Path | None:
-    """The ical.js ES module (ical.js is the parser behind Thunderbird), when installed."""
-    for base in (os.environ.get("FAIRSHIFT_ICALJS"), str(ROOT / "node_modules" / "ical.js")):
-        if base and (Path(base) / "dist" / "ical.js").is_file():
-            return Path(base) / "dist" / "ical.js"
-    return None
-
-
 @pytest.mark.skipif(
     shutil.which("node") is None or icaljs_module() is None,
     reason="needs node and ical.js: npm install --no-save ical.js@2 in the repository",
 )
 def test_times_as_icaljs_reads_them(schedule: fs.Schedule, feeds: Path, tmp_path: Path) -> None:
     """ical.js (Thunderbird's parser) reads every event at the right instant, DST included."""
-    script = tmp_path / "read.mjs"
-    script.write_text(
-        textwrap.dedent(
-            f"""
-            import ICAL from {json.dumps(icaljs_module().as_uri())};
-            import {{ readFileSync }} from "node:fs";
-            const out = [];
-            for (const file of process.argv.slice(2)) {{
-              const root = new ICAL.Component(ICAL.parse(readFileSync(file, "utf8")));
-              for (const tz of root.getAllSubcomponents("vtimezone")) {{
-                ICAL.TimezoneService.register(new ICAL.Timezone(tz));
-              }}
-              for (const vevent of root.getAllSubcomponents("vevent")) {{
-                const event = new ICAL.Event(vevent);
-                out.push([event.uid, event.startDate.toUnixTime(), event.endDate.toUnixTime()]);
-              }}
-            }}
-            console.log(JSON.stringify(out));
-            """
-        ),
-        encoding="utf-8",
-    )
     paths = sorted(feeds.glob("*.ics"))
-    result = subprocess.run(
-        ["node", str(script), *map(str, paths)], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    read = {uid: (start, end) for uid, start, end in json.loads(result.stdout)}
+    read = read_with_icaljs(paths, tmp_path)
     expected = {
         str(e["UID"]): (int(e.decoded("DTSTART").timestamp()), int(e.decoded("DTEND").timestamp()))
         for path in paths

@@ -59,7 +59,7 @@ def search(built: BuiltModel, top: cp_model.IntVar, start: list[int]) -> Outcome
     objective = built.objective
     assert objective is not None
     groups = [
-        [var.index for h, _, _, var in built.vars.items() if h == handle]
+        [var.index for h, _, var in built.vars.items() if h == handle]
         for handle in built.vars.handles
     ]
     runner = NeighbourhoodSearch(
@@ -71,8 +71,8 @@ def search(built: BuiltModel, top: cp_model.IntVar, start: list[int]) -> Outcome
 
 def rows(built: BuiltModel, values: list[int]) -> fs.Schedule:
     assignments = tuple(
-        fs.Assignment(slot.id, role, slot.start, slot.end, handle)
-        for handle, role, slot, var in built.vars.items()
+        fs.Assignment(duty.id, duty.seat, duty.start, duty.end, handle, duty.shift)
+        for handle, duty, var in built.vars.items()
         if values[var.index]
     )
     return fs.Schedule(built.calendar.scenario, assignments)
@@ -128,7 +128,7 @@ def test_a_search_given_the_total_breaks_ties_by_the_larger_total(
     assert objective is not None
     total = objective.total
     groups = [
-        [var.index for h, _, _, var in built.vars.items() if h == handle]
+        [var.index for h, _, var in built.vars.items() if h == handle]
         for handle in built.vars.handles
     ]
     runner = NeighbourhoodSearch(

@@ -279,6 +279,7 @@ def test_publish_to_radicale_and_read_back_with_caldav(
         "team": "Ops, on-call",
         "primary": "Ops, on-call: primary",
         "secondary": "Ops, on-call: secondary",
+        "month-end": "Ops, on-call: month-end",
         "ana": "Ops, on-call: Ana Lima",
         "bo": 'Ops, on-call: Bo, "the" Chen; 🎉',
         "cy": "Ops, on-call: Cy Berg",

@@ -52,7 +52,7 @@ def test_coverage_and_separation_infeasible_with_one_engineer() -> None:
     """One engineer cannot be primary and secondary at once: no schedule, both rules named."""
     s = scenario((engineer("ana", "senior"),), weeks=1)
     explanation = infeasible(s)
-    assert set(explanation.rules) == {"coverage", "separation"}
+    assert set(explanation.rules) == {"coverage", "overlap"}
 
 
 def test_separation_changes_the_answer() -> None:
@@ -130,7 +130,7 @@ def test_max_consecutive_weeks_infeasible_with_three_engineers() -> None:
     """Two on call per week from three people cannot give everyone a week off in every pair."""
     team = tuple(engineer(h, "senior") for h in ("ana", "bo", "cy"))
     explanation = infeasible(scenario(team, weeks=2, max_consecutive_weeks=1))
-    assert "max_consecutive_weeks" in explanation.rules
+    assert "max_in_a_row" in explanation.rules
 
 
 def test_primary_back_to_back_forbidden_and_allowed() -> None:
@@ -140,7 +140,7 @@ def test_primary_back_to_back_forbidden_and_allowed() -> None:
     team = (engineer("ana", "senior", holidays="US-CA"), engineer("bo", "senior", holidays="IL"))
     hard = {"public_holidays": "hard", "max_consecutive_weeks": 3}
     explanation = infeasible(scenario(team, weeks=2, start=start, **hard))
-    assert {"primary_back_to_back", "public_holiday"} <= set(explanation.rules)
+    assert {"no_repeat", "holidays"} <= set(explanation.rules)
     schedule = solved(scenario(team, weeks=2, start=start, primary_back_to_back=True, **hard))
     assert holders(schedule, "primary") == ["bo", "bo"]
 
@@ -171,7 +171,7 @@ def test_junior_pairing_infeasible_when_the_only_senior_is_away() -> None:
         engineer("jay", "junior"),
     )
     explanation = infeasible(scenario(team, weeks=1))
-    assert "junior_primary_pairing" in explanation.rules
+    assert "pairing" in explanation.rules
     assert "leave" in explanation.rules
 
 
@@ -191,9 +191,9 @@ def test_month_end_holder_is_senior_enough_and_not_primary() -> None:
     )
     s = scenario(team, weeks=6, start=dt.date(2027, 1, 4), month_end_days=3)
     schedule = solved(s)
-    month_end = [a for a in schedule.assignments if a.role is fs.Role.MONTH_END]
+    month_end = [a for a in schedule.assignments if a.role == fs.Role.MONTH_END]
     assert month_end and all(a.engineer != "jo" for a in month_end)
-    primaries = [a for a in schedule.assignments if a.role is fs.Role.PRIMARY]
+    primaries = [a for a in schedule.assignments if a.role == fs.Role.PRIMARY]
     for m in month_end:
         for p in primaries:
             if p.start < m.end and m.start < p.end:
@@ -206,7 +206,7 @@ def test_month_end_seniority_infeasible_with_only_juniors() -> None:
     s = scenario(
         team, weeks=4, start=dt.date(2027, 1, 4), month_end_days=3, junior_primary_needs="none"
     )
-    assert "month_end_seniority" in infeasible(s).rules
+    assert "seniority" in infeasible(s).rules
 
 
 def test_public_holidays_soft_allows_primary_over_own_holiday() -> None:

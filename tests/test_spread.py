@@ -15,8 +15,8 @@ from fairshift.calendar import expand
 from fairshift.model.objective import SpreadTerm
 from fairshift.solve import build_model
 from fairshift.spread import (
-    CATEGORIES,
     apportionment_bound,
+    categories,
     eligible,
     fair_counts,
     least_excess,
@@ -132,7 +132,7 @@ def test_stage_values_equal_the_statistics_and_bounds_hold() -> None:
     schedule = solve(s)
     summary = fs.fairness(s, schedule).summary
     names = [stage.name for stage in schedule.stages]
-    assert names[3:] == [f"{category}_excess" for category in CATEGORIES]
+    assert names[3:] == [f"{kind.name}_excess" for kind in categories(expand(s))]
     for stage in schedule.stages[3:]:
         assert stage.value == pytest.approx(summary[stage.name])
         assert stage.bound is not None and stage.bound <= stage.value + 1e-9

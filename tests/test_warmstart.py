@@ -17,11 +17,12 @@ from fairshift.solve import build_model
 def hint_schedule(s: fs.Scenario) -> fs.Schedule:
     objective = build_model(s).objective
     assert objective is not None
-    slots = {slot.id: slot for slot in (*fs.expand(s).weeks, *fs.expand(s).month_ends)}
+    duties = {duty.position: duty for duty in fs.expand(s).duties}
     rows = tuple(
-        fs.Assignment(slot_id, fs.Role(role), slots[slot_id].start, slots[slot_id].end, handle)
-        for (handle, role, slot_id), value in sorted(greedy_hint(objective).items())
+        fs.Assignment(d.id, d.seat, d.start, d.end, handle, d.shift)
+        for (handle, position), value in sorted(greedy_hint(objective).items())
         if value
+        for d in (duties[position],)
     )
     return fs.Schedule(s, rows)
 

@@ -54,7 +54,9 @@ from .publish import publish_caldav as publish_caldav
 from .replan import Replan as Replan
 from .replan import replan as replan
 from .report import write_report as write_report
+from .rules import REGISTRY as REGISTRY
 from .rules import RULES as RULES
+from .rules import Rule as Rule
 from .scenario import Scenario as Scenario
 from .schedule import Assignment as Assignment
 from .schedule import Schedule as Schedule

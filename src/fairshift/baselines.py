@@ -1,10 +1,11 @@
 """Baseline schedulers: how teams rotate today, for comparison with a fairshift plan.
 
 Both baselines know only who is available: an engineer on leave, not yet joined or already
-gone is skipped, and the weekly secondary is never the week's primary (two layers of one
-rota cannot name the same person). They know nothing of burden weights, seniority, month-end
-separation or rest rules, so :func:`fairshift.validate` reports whatever they break. When
-nobody can take a shift it stays unfilled (``engineer == ""``); no assignment is invented.
+gone is skipped, and two seats of one turn never name the same person (two layers of one
+rota cannot). They know nothing of burden weights, seniority, seats kept apart or rest
+rules, so :func:`fairshift.validate` reports whatever they break. Each seat rotates on its
+own, in time order. When nobody can take a shift it stays unfilled (``engineer == ""``); no
+assignment is invented.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .calendar import Role, ShiftCalendar, Slot, expand
+from .calendar import Duty, ShiftCalendar, expand
 from .errors import ScenarioError
 from .scenario import Scenario
 from .schedule import Assignment, Schedule, Status, _ordered
@@ -22,8 +23,8 @@ from .team import Engineer
 _NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def _free(calendar: ShiftCalendar, engineer: Engineer, slot: Slot, busy: set[str]) -> bool:
-    return engineer.handle not in busy and calendar.blocked(engineer, slot) is None
+def _free(calendar: ShiftCalendar, engineer: Engineer, duty: Duty, busy: set[str]) -> bool:
+    return engineer.handle not in busy and calendar.blocked(engineer, duty) is None
 
 
 def _order(scenario: Scenario, order: Sequence[str] | None) -> list[Engineer]:
@@ -51,12 +52,12 @@ class _Rotation:
         self.engineers = engineers
         self.next = first % len(engineers)
 
-    def take(self, calendar: ShiftCalendar, slot: Slot, busy: set[str]) -> str:
-        """Holder of ``slot``: the first free engineer from the pointer on (``""`` if none)."""
+    def take(self, calendar: ShiftCalendar, duty: Duty, busy: set[str]) -> str:
+        """Holder of ``duty``: the first free engineer from the pointer on (``""`` if none)."""
         n = len(self.engineers)
         for step in range(n):
             i = (self.next + step) % n
-            if _free(calendar, self.engineers[i], slot, busy):
+            if _free(calendar, self.engineers[i], duty, busy):
                 self.next = (i + 1) % n
                 return self.engineers[i].handle
         return ""
@@ -65,10 +66,11 @@ class _Rotation:
 def round_robin(scenario: Scenario, order: Sequence[str] | None = None) -> Schedule:
     """Rotate through a fixed order, skipping whoever is unavailable.
 
-    Each week the primary is the next engineer in ``order`` who is free (the turn passes to
-    the one after them next week); the secondary is the next free engineer after the primary,
-    so the secondary usually becomes next week's primary. Month-end shifts follow their own
-    turn through the same order. This is how paging tools rotate layers of a schedule.
+    For each shift type, the first seat of each turn goes to the next engineer in ``order``
+    who is free (the turn passes to the one after them next time); each further seat goes to
+    the next free engineer after the one before it, so this week's secondary usually becomes
+    next week's primary. Each shift type rotates through the same order on its own. This is
+    how paging tools rotate layers of a schedule.
 
     Parameters
     ----------
@@ -93,23 +95,33 @@ def round_robin(scenario: Scenario, order: Sequence[str] | None = None) -> Sched
     """
     calendar = expand(scenario)
     engineers = _order(scenario, order)
-    primary = _Rotation(engineers)
-    month_end = _Rotation(engineers)
     assignments = []
-    for week in calendar.weeks:
-        holder = primary.take(calendar, week, set())
-        assignments.append(_assign(week, Role.PRIMARY, holder))
-        # The secondary is the next free engineer after the primary; the primary's own
-        # pointer moves on by one turn only.
-        backup = _Rotation(engineers, primary.next).take(calendar, week, {holder})
-        assignments.append(_assign(week, Role.SECONDARY, backup))
-    for slot in calendar.month_ends:
-        assignments.append(_assign(slot, Role.MONTH_END, month_end.take(calendar, slot, set())))
-    return Schedule(scenario, tuple(_ordered(assignments)), Status.GIVEN, label="round-robin")
+    for shift in calendar.pattern.shifts:
+        rotation = _Rotation(engineers)
+        for turn in calendar.turns[shift.name]:
+            busy: set[str] = set()
+            pointer = None
+            for seat in shift.seats:
+                duty = calendar.duty(shift.name, seat.name, turn.index)
+                assert duty is not None
+                if pointer is None:
+                    holder = rotation.take(calendar, duty, busy)
+                    pointer = rotation.next
+                else:
+                    # The next free engineer after the one before; the turn's own pointer
+                    # moves on by one only.
+                    following = _Rotation(engineers, pointer)
+                    holder = following.take(calendar, duty, busy)
+                    pointer = following.next
+                busy.add(holder)
+                assignments.append(_assign(duty, holder))
+    return Schedule(
+        scenario, tuple(_ordered(assignments, scenario)), Status.GIVEN, label="round-robin"
+    )
 
 
 def greedy(scenario: Scenario) -> Schedule:
-    """Give each shift to the free engineer whose last shift in that role ended earliest.
+    """Give each seat of each turn to the free engineer whose last turn in that seat ended first.
 
     Shifts are filled in time order; an engineer who never held the role goes first, ties
     go in scenario order. This is the least-recently-on-call rule of common open-source
@@ -136,26 +148,23 @@ def greedy(scenario: Scenario) -> Schedule:
     [('ana', 'bo'), ('bo', 'ana')]
     """
     calendar = expand(scenario)
-    last: dict[Role, dict[str, dt.datetime]] = {role: {} for role in Role}
+    last: dict[str, dict[str, dt.datetime]] = {}
     order = {e.handle: i for i, e in enumerate(scenario.engineers)}
-    shifts = [(week, role) for week in calendar.weeks for role in (Role.PRIMARY, Role.SECONDARY)]
-    shifts += [(slot, Role.MONTH_END) for slot in calendar.month_ends]
-    shifts.sort(key=lambda shift: (shift[0].start, list(Role).index(shift[1])))
     assignments = []
-    week_holders: dict[str, set[str]] = {}
-    for slot, role in shifts:
-        busy = week_holders.setdefault(slot.id, set()) if role is not Role.MONTH_END else set()
-        free = [e for e in scenario.engineers if _free(calendar, e, slot, busy)]
+    turn_holders: dict[tuple[str, int], set[str]] = {}
+    for duty in calendar.duties:  # in time order, seats as the pattern lists them
+        busy = turn_holders.setdefault((duty.shift, duty.index), set())
+        free = [e for e in scenario.engineers if _free(calendar, e, duty, busy)]
         holder = ""
         if free:
-            ended = last[role]
+            ended = last.setdefault(duty.seat_id, {})
             chosen = min(free, key=lambda e: (ended.get(e.handle, _NEVER), order[e.handle]))
             holder = chosen.handle
-            last[role][holder] = slot.end
+            ended[holder] = duty.end
             busy.add(holder)
-        assignments.append(_assign(slot, role, holder))
-    return Schedule(scenario, tuple(_ordered(assignments)), Status.GIVEN, label="greedy")
+        assignments.append(_assign(duty, holder))
+    return Schedule(scenario, tuple(_ordered(assignments, scenario)), Status.GIVEN, label="greedy")
 
 
-def _assign(slot: Slot, role: Role, engineer: str) -> Assignment:
-    return Assignment(slot.id, role, slot.start, slot.end, engineer)
+def _assign(duty: Duty, engineer: str) -> Assignment:
+    return Assignment(duty.id, duty.seat, duty.start, duty.end, engineer, duty.shift)

@@ -1,23 +1,29 @@
-"""Burden: what one shift costs its holder, and each engineer's fair share of the total.
+"""Burden: what holding a duty costs its holder, and each engineer's fair share of the total.
 
-Burden of an engineer = sum over the dates their slots cover of the day weight
-(``public_holiday`` if the date is a public holiday in *their* region, else ``weekend`` on
-Saturday/Sunday, else ``weekday``), times ``secondary_factor`` for secondary slots; a month-end
-slot weighs ``month_end`` per covered date. Fair share splits the period's total burden in
-proportion to availability (weekly slots an engineer could take given leave and employment,
-times ``fte``). Deviation = burden - fair share + history.
+The burden of holding a seat in a turn is the sum, over the dates the turn covers, of the
+fraction of the date covered times the day weight times the seat's weight times the shift
+type's weight. The day weight is ``public_holiday`` on the holder's own public holidays,
+else ``weekend`` on Saturday and Sunday, else ``weekday``; on a month-end shift type every
+covered date weighs ``month_end``. Fair share splits the period's total burden in proportion
+to availability (``fte`` times the horizon dates on which the engineer is employed and not on
+leave). Deviation = burden - fair share + history.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from .calendar import Role, ShiftCalendar, covered_dates
+from .calendar import Duty, ShiftCalendar
 from .policy import Weights
 from .team import Engineer
+from .turns import Interval
+
+if TYPE_CHECKING:
+    from .schedule import Assignment
 
 
 def day_weight(weights: Weights, day: dt.date, own_holidays: Mapping[dt.date, str]) -> Fraction:
@@ -29,31 +35,48 @@ def day_weight(weights: Weights, day: dt.date, own_holidays: Mapping[dt.date, st
     return weights.weekday
 
 
-def dates_burden(
-    weights: Weights, role: Role, dates: Iterable[dt.date], own_holidays: Mapping[dt.date, str]
-) -> Fraction:
-    """Burden of holding ``role`` over ``dates``."""
-    if role is Role.MONTH_END:
-        return weights.month_end * sum(1 for _ in dates)
-    total = sum((day_weight(weights, day, own_holidays) for day in dates), Fraction(0))
-    return total * weights.secondary_factor if role is Role.SECONDARY else total
-
-
-def shift_burden(
+def covered_burden(
     calendar: ShiftCalendar,
     engineer: Engineer,
-    role: Role,
-    start: dt.datetime,
-    end: dt.datetime,
+    shift: str,
+    seat: str,
+    covered: tuple[tuple[dt.date, Fraction], ...],
 ) -> Fraction:
-    """Burden of ``engineer`` holding ``role`` from ``start`` to ``end`` (any shift, any times)."""
-    dates = covered_dates(start, end, calendar.scenario.rotation.timezone)
-    return dates_burden(calendar.scenario.weights, role, dates, calendar.holidays[engineer.handle])
+    """Burden of holding ``seat`` of ``shift`` over ``covered`` ``(date, fraction)`` pairs."""
+    weights = calendar.scenario.weights
+    kind = calendar.shift_type(shift)
+    own = calendar.holidays[engineer.handle]
+    if kind.month_end:
+        days = sum((share * weights.month_end for _, share in covered), Fraction(0))
+    else:
+        days = sum((share * day_weight(weights, d, own) for d, share in covered), Fraction(0))
+    return days * kind.seat(seat).weight * kind.weight
+
+
+def duty_burden(calendar: ShiftCalendar, engineer: Engineer, duty: Duty) -> Fraction:
+    """Burden of ``engineer`` holding ``duty``."""
+    return covered_burden(calendar, engineer, duty.shift, duty.seat, duty.turn.covered)
+
+
+def row_burden(
+    calendar: ShiftCalendar, engineer: Engineer, row: Assignment, duty: Duty | None
+) -> Fraction:
+    """Burden of a schedule row: its duty's, or (a row that matches no duty) its own span's."""
+    if duty is not None:
+        return duty_burden(calendar, engineer, duty)
+    shift = row.shift or next(
+        (s.name for s in calendar.pattern.shifts if any(x.name == row.seat for x in s.seats)),
+        None,
+    )
+    if shift is None or not any(x.name == row.seat for x in calendar.shift_type(shift).seats):
+        return Fraction(0)
+    covered = Interval(row.start, row.end).covered(calendar.scenario.rotation.timezone)
+    return covered_burden(calendar, engineer, shift, str(row.seat), covered)
 
 
 def availability(calendar: ShiftCalendar) -> dict[str, Fraction]:
-    """Availability per engineer: weekly slots open to them (leave, employment) times fte."""
-    return {e.handle: calendar.available_weeks(e) * e.fte for e in calendar.scenario.engineers}
+    """Availability per engineer: ``fte`` times horizon dates employed and not on leave."""
+    return {e.handle: calendar.availability(e) for e in calendar.scenario.engineers}
 
 
 def fair_shares(total: Fraction, available: Mapping[str, Fraction]) -> dict[str, Fraction]:
@@ -65,24 +88,22 @@ def fair_shares(total: Fraction, available: Mapping[str, Fraction]) -> dict[str,
 
 
 def quantum(calendar: ShiftCalendar) -> int:
-    """Smallest integer scale that makes every slot burden and every history integral.
+    """Smallest integer scale that makes every duty's burden and every history integral.
 
-    With the default weights (1, 1.5, 2, 2 and a secondary factor of 0.5) it is 4: burdens
-    are counted in quarter days.
+    With the default weights (1, 1.5, 2, 2 and a secondary factor of 0.5) and weekly turns it
+    is 4: burdens are counted in quarter days. Eight-hour shifts add thirds.
     """
-    weights = calendar.scenario.weights
-    values = [
-        weights.weekday,
-        weights.weekend,
-        weights.public_holiday,
-        weights.month_end,
-        *(
-            w * weights.secondary_factor
-            for w in (weights.weekday, weights.weekend, weights.public_holiday)
-        ),
-        *(e.history for e in calendar.scenario.engineers),
-    ]
     scale = 1
-    for value in values:
-        scale = math.lcm(scale, Fraction(value).denominator)
+    people = calendar.scenario.engineers
+    seen: set[tuple[object, ...]] = set()
+    for duty in calendar.duties:
+        for engineer in people:
+            own = calendar.holidays[engineer.handle]
+            key = (duty.shift, duty.seat, duty.turn.covered, tuple(d in own for d in duty.dates))
+            if key in seen:
+                continue
+            seen.add(key)
+            scale = math.lcm(scale, duty_burden(calendar, engineer, duty).denominator)
+    for engineer in people:
+        scale = math.lcm(scale, Fraction(engineer.history).denominator)
     return scale

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__, arguments
 from .budget import command_deadline, output_reserve
+from .calendar import expand
 from .errors import (
     FairshiftError,
     InfeasibleError,
@@ -100,7 +101,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Solve a scenario and write schedule.csv, fairness.csv and the other outputs."""
     deadline = command_deadline(args.time_limit, args.started)
     scenario = Scenario.from_toml(args.scenario)
-    warn(scenario.warnings())
+    warn([*scenario.warnings(), expand(scenario).gap_warning()])
     if args.history is not None:
         from .fairness import read_history
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from .calendar import WEEKLY_ROLES, Role, expand, utc
 from .errors import FairshiftError, InfeasibleError, NoSolutionFoundError
 from .fairness import SUMMARY_KEYS, summarize
+from .rules import RowContext
 from .scenario import Scenario
 from .schedule import Schedule, Status
 from .validate import validate
@@ -37,12 +37,10 @@ def unfilled_slots(scenario: Scenario, schedule: Schedule) -> int:
     Counts rows with ``engineer == ""``, rows naming someone outside the team and shifts with
     no row at all.
     """
-    calendar = expand(scenario)
-    expected = {(role, utc(week.start)) for role in WEEKLY_ROLES for week in calendar.weeks}
-    expected |= {(Role.MONTH_END, utc(slot.start)) for slot in calendar.month_ends}
+    rows = RowContext(scenario, list(schedule.assignments))
     team = set(scenario.handles)
-    held = {(a.role, utc(a.start)) for a in schedule.assignments if a.engineer in team}
-    return len(expected - held)
+    held = {duty.position for row, duty in rows.matched if duty and row.engineer in team}
+    return sum(1 for duty in rows.calendar.duties if duty.position not in held)
 
 
 def _schedule_row(schedule: Schedule) -> dict[str, object]:
@@ -126,11 +124,30 @@ def compare(schedules: Mapping[str, Outcome]) -> pd.DataFrame:
         else ""
         for outcome in schedules.values()
     ]
-    return table.reindex(columns=list(COMPARE_COLUMNS))
+    # Patterns spread seats of their own: their excess columns join the default ones, and a
+    # default category no schedule has (month-end, in a pattern without it) is left out.
+    measured = [name for name, o in schedules.items() if isinstance(o, Schedule) and o.assignments]
+    if any(o.scenario.default_shape for o in schedules.values() if isinstance(o, Schedule)):
+        measured = []  # the default shape keeps today's columns
+    extra = [c for c in table.columns if c.endswith("_excess") and c not in COMPARE_COLUMNS]
+    columns = [
+        c
+        for c in COMPARE_COLUMNS
+        if not (
+            c.endswith("_excess")
+            and measured
+            and (c not in table.columns or table.loc[measured, c].isna().all())
+        )
+    ]
+    at = columns.index("seconds")
+    return table.reindex(columns=[*columns[:at], *extra, *columns[at:]])
 
 
 def weeks_changed(reference: Schedule, other: Schedule) -> str:
-    """Weekly shifts gained (+) or lost (-) per engineer, relative to ``reference``.
+    """Turns gained (+) or lost (-) per engineer, relative to ``reference``.
+
+    Month-end windows are not counted: for the default shape these are the primary and
+    secondary weeks.
 
     Examples
     --------
@@ -138,9 +155,12 @@ def weeks_changed(reference: Schedule, other: Schedule) -> str:
     """
 
     def weeks(schedule: Schedule) -> dict[str, int]:
+        shape = schedule.scenario.shape
+        windows = {(s.name, x.name) for s in shape.shifts if s.month_end for x in s.seats}
+        single = {x.name: s.name for s in shape.shifts for x in s.seats}
         counts: dict[str, int] = {}
         for a in schedule.assignments:
-            if a.role.value != "month_end" and a.engineer:
+            if (a.shift or single.get(a.seat, ""), a.seat) not in windows and a.engineer:
                 counts[a.engineer] = counts.get(a.engineer, 0) + 1
         return counts
 
@@ -157,6 +177,14 @@ def weeks_changed(reference: Schedule, other: Schedule) -> str:
 
 def _missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
+
+
+def _category_words(column: str) -> str:
+    """``"month_end_shifts_excess"`` -> ``"month-end shifts"``."""
+    name = column.removesuffix("_excess")
+    if name == "month_end_shifts":
+        return "month-end shifts"
+    return "holiday days" if name == "holiday_days" else name.replace("_", " ")
 
 
 def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:
@@ -188,9 +216,11 @@ def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:
         ("Gini (0 = even)", "gini", "{:.4f}"),
         ("Jain's index (1 = even)", "jain", "{:.4f}"),
         ("balance score (1 = even)", "balance", "{:.4f}"),
-        ("month-end shifts: largest excess", "month_end_shifts_excess", "{:+.2f}"),
-        ("weekend days: largest excess", "weekend_days_excess", "{:+.2f}"),
-        ("holiday days: largest excess", "holiday_days_excess", "{:+.2f}"),
+        *(
+            (f"{_category_words(key)}: largest excess", key, "{:+.2f}")
+            for key in table.columns
+            if key.endswith("_excess")
+        ),
         ("rule violations", "violations", "{:d}"),
         ("unfilled shifts", "unfilled", "{:d}"),
     )

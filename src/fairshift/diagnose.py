@@ -96,30 +96,28 @@ def _feasible(model: cp_model.CpModel, literals: list[cp_model.IntVar], seconds:
 
 
 def relaxation_text(fact: Fact, scenario: Scenario) -> str:
-    """The change that drops ``fact``, in the team's words."""
+    """The change that drops ``fact``, in the team's words (from its rule's template)."""
     from .calendar import expand
-    from .model.constraints import slot_phrase
+    from .rules import BY_ID
+    from .rules.base import seat_label, turn_phrase
 
     names = [scenario.engineer(h).name for h in fact.engineers if h in scenario.handles]
     who = " and ".join(names) or "someone"
     calendar = expand(scenario)
-    slots = {slot.id: slot for slot in (*calendar.weeks, *calendar.month_ends)}
-    where = slot_phrase(slots[fact.slot]) if fact.slot in slots else "the horizon"
-    texts = {
-        "leave": f"{who} moves leave away from {where}",
-        "employment": f"{who} starts earlier or stays longer (covering {where})",
-        "coverage": f"leave one shift of {where} unfilled (or bring in another engineer)",
-        "separation": f"let {who} be primary and secondary at once in {where}",
-        "month_end_separation": f"let {who} hold the month-end shift while primary ({where})",
-        "primary_back_to_back": f"let {who} be primary two weeks running at {where}",
-        "max_consecutive_weeks": f"let {who} be on call one more consecutive week ({where})",
-        "junior_primary_pairing": (
-            f"allow a junior primary without the required secondary in {where}"
+    duty = next(
+        (
+            d
+            for d in calendar.duties
+            if d.id == fact.slot and (not fact.seat or d.seat_id == fact.seat)
         ),
-        "month_end_seniority": f"let {who} hold the month-end shift {where} despite seniority",
-        "public_holiday": f"let {who} be primary over their public holiday in {where}",
-    }
-    return texts.get(fact.rule, f"relax: {fact.sentence}")
+        None,
+    )
+    where = turn_phrase(calendar, duty.turn, duty.shift) if duty else "the horizon"
+    seat = seat_label(calendar, duty) if duty else "seat"
+    rule = BY_ID.get(fact.rule)
+    if rule is None:
+        return f"relax: {fact.sentence}"
+    return rule.relaxation.format(who=who, where=where, seat=seat)
 
 
 def _fact_order(fact: Fact) -> tuple[str, str, str]:

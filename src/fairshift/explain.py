@@ -19,12 +19,15 @@ class Fact:
         Slot id it concerns (``"week-012"``), if any.
     engineers
         Handles it concerns.
+    seat
+        Seat id (``"weekly.primary"``) of the slot it concerns, if any.
     """
 
     rule: str
     sentence: str
     slot: str = ""
     engineers: tuple[str, ...] = ()
+    seat: str = ""
 
 
 @dataclass(frozen=True)

@@ -23,27 +23,24 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from . import metrics
-from .burden import availability, fair_shares, shift_burden
-from .calendar import WEEKLY_ROLES, Role, covered_dates, expand
+from .burden import availability, fair_shares, row_burden
+from .calendar import expand, local, utc
 from .errors import ScenarioError
+from .rules import RowContext
 from .scenario import Scenario
-from .spread import CATEGORIES, spreads
+from .spread import categories, spreads
 
 if TYPE_CHECKING:
     from .schedule import Schedule
 
-#: Per category of :data:`fairshift.spread.CATEGORIES`: the excess over the fair count
-#: (:func:`per_engineer`) and the largest such excess (:attr:`Fairness.summary`).
-EXCESS_COLUMNS = tuple(f"{category}_excess" for category in CATEGORIES)
+#: The default shape's day categories' excess columns (patterns add their spread seats').
+EXCESS_COLUMNS = ("month_end_shifts_excess", "weekend_days_excess", "holiday_days_excess")
 
-#: Columns of :func:`per_engineer`.
-PER_ENGINEER_COLUMNS = (
-    "engineer",
-    "name",
-    "seniority",
-    "primary_weeks",
-    "secondary_weeks",
-    "month_end_shifts",
+#: Columns of :func:`per_engineer` for the default shape. A pattern of its own has, instead of
+#: ``primary_weeks, secondary_weeks, month_end_shifts``, one column per seat id (turns held)
+#: and ``on_call_hours``, and one excess column per category of stage 4.
+#: The columns after the turns held, for every shape.
+_DAY_AND_SHARE_COLUMNS = (
     "weekday_days",
     "weekend_days",
     "holiday_days",
@@ -57,21 +54,50 @@ PER_ENGINEER_COLUMNS = (
     "shortest_gap_weeks",
     "longest_gap_weeks",
     "owns",
+)
+PER_ENGINEER_COLUMNS = (
+    "engineer",
+    "name",
+    "seniority",
+    "primary_weeks",
+    "secondary_weeks",
+    "month_end_shifts",
+    *_DAY_AND_SHARE_COLUMNS,
     *EXCESS_COLUMNS,
 )
 
-#: Keys of :attr:`Fairness.summary`, in order.
+#: Keys of :attr:`Fairness.summary` for the default shape (patterns: one excess per category).
 SUMMARY_KEYS = (*metrics.SUMMARY_KEYS, *EXCESS_COLUMNS)
+
+#: The default shape's seat columns.
+_LEGACY = {
+    "weekly.primary": "primary_weeks",
+    "weekly.secondary": "secondary_weeks",
+    "month-end.month_end": "month_end_shifts",
+}
+
+
+def summary_keys(scenario: Scenario) -> tuple[str, ...]:
+    """Keys of :attr:`Fairness.summary` for ``scenario``."""
+    names = [f"{kind.name}_excess" for kind in categories(expand(scenario))]
+    if scenario.default_shape and "month_end_shifts_excess" not in names:
+        names.insert(0, "month_end_shifts_excess")  # today's keys, without month-end windows too
+    return (*metrics.SUMMARY_KEYS, *names)
+
+
+def matched(scenario: Scenario, schedule: Schedule) -> RowContext:
+    """The schedule's rows matched to the scenario's duties (a :class:`RowContext`)."""
+    return RowContext(scenario, list(schedule.assignments))
 
 
 def burdens(scenario: Scenario, schedule: Schedule) -> dict[str, Fraction]:
     """Exact burden per engineer (unknown handles and unfilled shifts are ignored)."""
-    calendar = expand(scenario)
+    rows = matched(scenario, schedule)
     totals = dict.fromkeys(scenario.handles, Fraction(0))
-    for a in schedule.assignments:
-        if a.engineer in totals:
-            engineer = scenario.engineer(a.engineer)
-            totals[a.engineer] += shift_burden(calendar, engineer, a.role, a.start, a.end)
+    for row, duty in rows.matched:
+        if row.engineer in totals:
+            engineer = scenario.engineer(row.engineer)
+            totals[row.engineer] += row_burden(rows.calendar, engineer, row, duty)
     return totals
 
 
@@ -89,12 +115,22 @@ def week_number(scenario: Scenario, start: dt.datetime) -> int:
 
 
 def on_call_weeks(scenario: Scenario, schedule: Schedule) -> dict[str, list[int]]:
-    """Sorted week indices in which each engineer holds a weekly role (primary or secondary)."""
+    """Sorted week indices in which each engineer starts a turn (``may_overlap`` types aside).
+
+    For the default shape: the weeks in which they are primary or secondary.
+    """
+    calendar = expand(scenario)
     weeks: dict[str, set[int]] = {handle: set() for handle in scenario.handles}
     for a in schedule.assignments:
-        if a.engineer in weeks and a.role in WEEKLY_ROLES:
+        shift = a.shift or _shift_name(scenario, a.seat)
+        if a.engineer in weeks and shift and not calendar.shift_type(shift).may_overlap:
             weeks[a.engineer].add(week_number(scenario, a.start))
     return {handle: sorted(held) for handle, held in weeks.items()}
+
+
+def _shift_name(scenario: Scenario, seat: str) -> str | None:
+    found = [s.name for s in scenario.shape.shifts if any(x.name == seat for x in s.seats)]
+    return found[0] if len(found) == 1 else None
 
 
 def gaps(weeks: list[int]) -> list[int]:
@@ -121,59 +157,81 @@ def _ownership(scenario: Scenario, handle: str) -> str:
 def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     """Per-engineer statistics, one row each, in scenario order.
 
-    Columns: ``engineer, name, seniority, primary_weeks, secondary_weeks, month_end_shifts,
-    weekday_days, weekend_days, holiday_days, holidays`` (names of the own public holidays on
-    call), ``burden, availability`` (weeks x fte), ``fair_share, history, deviation``,
-    ``deviation_pct`` (deviation as a percentage of fair share; NaN when the share is 0),
-    ``shortest_gap_weeks, longest_gap_weeks`` (whole weeks off call between two on-call weeks;
-    empty with fewer than two on-call weeks), ``owns`` (pipelines the engineer owns or backs up)
-    and, per category of :data:`fairshift.spread.CATEGORIES`, ``<category>_excess``: the count
-    minus the fair count, NaN (``n/a``) for an engineer the category is not spread among.
-    Day counts cover weekly roles (primary and secondary); a public holiday is counted as a
+    Columns (default shape): ``engineer, name, seniority, primary_weeks, secondary_weeks,
+    month_end_shifts, weekday_days, weekend_days, holiday_days, holidays`` (names of the own
+    public holidays on call), ``burden, availability`` (fte x horizon dates employed and not
+    on leave), ``fair_share, history, deviation``, ``deviation_pct`` (deviation as a
+    percentage of fair share; NaN when the share is 0), ``shortest_gap_weeks,
+    longest_gap_weeks`` (whole weeks off call between two on-call weeks; empty with fewer than
+    two on-call weeks), ``owns`` (pipelines the engineer owns or backs up) and, per category
+    of stage 4 (:func:`fairshift.spread.categories`), ``<category>_excess``: the count minus
+    the fair count, NaN (``n/a``) for an engineer the category is not spread among.
+
+    With a pattern of its own, the three turn counts are one column per seat id (``day.p1``:
+    turns held) followed by ``on_call_hours``. Day counts cover every shift type but month-end
+    ones, in fractions of a day for shorter intervals; a public holiday is counted as a
     holiday, not as a weekend day.
     """
-    calendar = expand(scenario)
-    zone = scenario.rotation.timezone
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows = matched(scenario, schedule)
+    calendar = rows.calendar
+    seat_ids = calendar.pattern.seat_ids
+    default = scenario.default_shape
+    if default:
+        # Today's columns, whether or not the rotation has month-end windows.
+        seat_ids = tuple(_LEGACY)
+    seat_columns = [_LEGACY.get(s, s) if default else s for s in seat_ids]
+    turns: dict[str, dict[str, int]] = {h: dict.fromkeys(seat_ids, 0) for h in scenario.handles}
+    days: dict[str, dict[str, Fraction]] = {h: defaultdict(Fraction) for h in scenario.handles}
+    hours: dict[str, Fraction] = dict.fromkeys(scenario.handles, Fraction(0))
     holiday_names: dict[str, list[str]] = defaultdict(list)
-    for a in schedule.assignments:
-        if a.engineer not in calendar.holidays:
-            continue
-        tally = counts[a.engineer]
-        tally[f"{a.role.value}_count"] += 1
-        if a.role is Role.MONTH_END:
-            continue
-        own = calendar.holidays[a.engineer]
-        for day in covered_dates(a.start, a.end, zone):
-            if day in own:
-                tally["holiday_days"] += 1
-                holiday_names[a.engineer].append(f"{own[day]} ({day})")
-            elif day.weekday() >= 5:
-                tally["weekend_days"] += 1
-            else:
-                tally["weekday_days"] += 1
+    for handle, held in rows.held.items():
+        own = calendar.holidays[handle]
+        for _row, duty in held:
+            turns[handle][duty.seat_id] += 1
+            hours[handle] += duty.turn.on_call_hours
+            if calendar.shift_type(duty.shift).month_end:
+                continue
+            for day, share in duty.turn.covered:
+                if day in own:
+                    days[handle]["holiday_days"] += share
+                    holiday_names[handle].append(f"{own[day]} ({day})")
+                elif day.weekday() >= 5:
+                    days[handle]["weekend_days"] += share
+                else:
+                    days[handle]["weekday_days"] += share
     burden = burdens(scenario, schedule)
     available = availability(calendar)
     shares = fair_shares(sum(burden.values(), Fraction(0)), available)
     weeks = on_call_weeks(scenario, schedule)
-    excess = {c: spread.excess for c, spread in spreads(scenario, schedule.assignments).items()}
-    rows = []
+    spread = spreads(scenario, schedule.assignments)
+    excess = {name: found.excess for name, found in spread.items()}
+    if default and "month_end_shifts" not in excess:
+        excess = {"month_end_shifts": {}, **excess}
+    columns = [
+        "engineer",
+        "name",
+        "seniority",
+        *seat_columns,
+        *(() if default else ("on_call_hours",)),
+        *_DAY_AND_SHARE_COLUMNS,
+        *(f"{name}_excess" for name in excess),
+    ]
+    table_rows = []
     for e in scenario.engineers:
-        tally = counts[e.handle]
+        tally = days[e.handle]
         deviation = burden[e.handle] - shares[e.handle] + e.history
         share = shares[e.handle]
         between = gaps(weeks[e.handle])
-        rows.append(
+        table_rows.append(
             (
                 e.handle,
                 e.name,
                 e.seniority.label,
-                tally["primary_count"],
-                tally["secondary_count"],
-                tally["month_end_count"],
-                tally["weekday_days"],
-                tally["weekend_days"],
-                tally["holiday_days"],
+                *(turns[e.handle][s] for s in seat_ids),
+                *(() if default else (float(hours[e.handle]),)),
+                _count(tally["weekday_days"]),
+                _count(tally["weekend_days"]),
+                _count(tally["holiday_days"]),
                 " | ".join(holiday_names[e.handle]),
                 float(burden[e.handle]),
                 float(available[e.handle]),
@@ -185,36 +243,48 @@ def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
                 max(between) if between else pd.NA,
                 _ownership(scenario, e.handle),
                 *(
-                    float(excess[c][e.handle]) if e.handle in excess[c] else math.nan
-                    for c in CATEGORIES
+                    float(excess[name][e.handle]) if e.handle in excess[name] else math.nan
+                    for name in excess
                 ),
             )
         )
-    table = pd.DataFrame(rows, columns=list(PER_ENGINEER_COLUMNS))
+    table = pd.DataFrame(table_rows, columns=columns)
     return table.astype({"shortest_gap_weeks": "Int64", "longest_gap_weeks": "Int64"})
 
 
-def cumulative_burden(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
-    """Burden accumulated by each engineer at every weekly handoff of the horizon.
+def _count(value: Fraction) -> int | float:
+    """A day count: whole days as ``int``, fractions of a day as ``float``."""
+    return int(value) if value.denominator == 1 else float(value)
 
-    A shift counts in full at the first handoff at or after its end (a month-end window at
-    the handoff that follows it); shifts ending after the horizon count at its last handoff.
-    The first row (the first handoff) is all zeros and the last equals :func:`burdens`.
+
+def cumulative_burden(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
+    """Burden accumulated by each engineer at every week boundary of the horizon.
+
+    A duty counts in full at the first boundary at or after its end; duties ending after the
+    horizon count at its end. The first row (the horizon's start) is all zeros and the last
+    equals :func:`burdens`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by handoff date, one column per engineer handle, values in days.
+        Indexed by date (the rotation's handoff every 7 days), one column per engineer
+        handle, values in days.
     """
-    calendar = expand(scenario)
-    handoffs = [calendar.weeks[0].start, *(week.end for week in calendar.weeks)]
+    rows = matched(scenario, schedule)
+    calendar = rows.calendar
+    rotation = scenario.rotation
+    handoffs = [
+        local(rotation.start + dt.timedelta(weeks=k), rotation.handoff, rotation.timezone)
+        for k in range(rotation.weeks + 1)
+    ]
+    instants = [utc(moment) for moment in handoffs]
     steps = {handle: [Fraction(0)] * len(handoffs) for handle in scenario.handles}
-    for a in schedule.assignments:
-        if a.engineer not in steps:
+    for row, duty in rows.matched:
+        if row.engineer not in steps:
             continue
-        engineer = scenario.engineer(a.engineer)
-        at = min(bisect_left(handoffs, a.end), len(handoffs) - 1)
-        steps[a.engineer][at] += shift_burden(calendar, engineer, a.role, a.start, a.end)
+        engineer = scenario.engineer(row.engineer)
+        at = min(bisect_left(instants, utc(row.end)), len(handoffs) - 1)
+        steps[row.engineer][at] += row_burden(calendar, engineer, row, duty)
     table = pd.DataFrame(
         {handle: [float(v) for v in accumulate(values)] for handle, values in steps.items()},
         index=pd.Index([moment.date() for moment in handoffs], name="handoff"),
@@ -239,10 +309,11 @@ def summarize(scenario: Scenario, schedule: Schedule) -> dict[str, float | tuple
     )
     for key in ("cv", "gini", "jain", "balance"):
         summary[key] = relative[key]
-    for category, spread in spreads(scenario, schedule.assignments).items():
+    for name, spread in spreads(scenario, schedule.assignments).items():
         largest = spread.largest_excess
-        summary[f"{category}_excess"] = math.nan if largest is None else float(largest)
-    return {key: summary[key] for key in SUMMARY_KEYS}
+        summary[f"{name}_excess"] = math.nan if largest is None else float(largest)
+    summary.setdefault("month_end_shifts_excess", math.nan)
+    return {key: summary[key] for key in summary_keys(scenario)}
 
 
 @dataclass(frozen=True, eq=False)

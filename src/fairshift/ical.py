@@ -4,8 +4,9 @@ A plan writes, into one directory:
 
 - ``<handle>.ics``: one engineer's own shifts (and handoff meetings), in their time zone;
 - ``team.ics``: every shift of everyone;
-- ``primary.ics`` and ``secondary.ics``: one feed per weekly role whose event SUMMARY is
-  exactly the holder's handle, for incident tools that import iCal schedules by username;
+- one feed per seat whose event SUMMARY is exactly the holder's handle, for incident tools
+  that import iCal schedules by username: ``<shift>-<seat>.ics`` (the default shape's are
+  ``primary.ics``, ``secondary.ics`` and ``month-end.ics``);
 - ``.state.json``: the sequence number, content digest and last change of every event, so
   that the next plan bumps SEQUENCE and LAST-MODIFIED of the events it changes, and only those.
 
@@ -13,11 +14,14 @@ Subscription correctness, in short: every time carries a TZID whose VTIMEZONE is
 here with yearly RRULEs (clients such as ical.js misread the RDATE lists other generators
 write); UIDs depend on the rotation, the slot's start in UTC and the role, never on who holds
 the shift; DTSTAMP and LAST-MODIFIED come from the inputs, never from the clock, so the same
-inputs give byte-identical files.
+inputs give byte-identical files. Each on-call interval is one event (a two-week block of
+09:00-17:00 is fourteen events, not one fortnight-long event), and every event says who is
+called, in the order of the pattern's escalation.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar as _calendar
 import datetime as dt
 import hashlib
@@ -25,7 +29,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,24 +37,22 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from .calendar import Role, Slot, expand, local
+from .calendar import Duty, local, unavailable_interval
 from .errors import FairshiftError
 from .io import write_atomic
+from .rules import RowContext
 from .schedule import Assignment, Schedule
 from .team import Engineer
+from .turns import Interval, utc
 
 #: Product identifier written into every feed.
 PRODID = "-//fairshift//on-call calendar feeds//EN"
 #: File of the feeds shared by the whole team.
 TEAM_FEED = "team.ics"
-#: Files of the per-role feeds whose SUMMARY is the holder's handle.
-ROLE_FEEDS = {Role.PRIMARY: "primary.ics", Role.SECONDARY: "secondary.ics"}
 #: The state file kept next to the feeds.
 STATE_FILE = ".state.json"
 
 _STATE_FORMAT = 1
-_ROLE_LABEL = {Role.PRIMARY: "primary", Role.SECONDARY: "secondary", Role.MONTH_END: "month-end"}
-_ROLE_ORDER = {"primary": 0, "secondary": 1, "month_end": 2, "handoff": 3}
 _HANDOFF = "handoff"
 # Names a personal feed must not take: the shared feeds, and device names Windows reserves.
 _RESERVED = frozenset(
@@ -119,17 +121,20 @@ def _safe_stem(handle: str) -> str:
     return f"{stem}-engineer" if stem in _RESERVED else stem
 
 
-def feed_file_names(handles: Iterable[str]) -> dict[str, str]:
+def feed_file_names(handles: Iterable[str], reserved: Iterable[str] = ()) -> dict[str, str]:
     r"""File names of the personal feeds: safe on every file system and distinct.
 
     A handle keeps its own name (``alex`` -> ``alex.ics``) unless it would leave the
-    directory, clash with a shared feed (``team``, ``primary``, ``secondary``), a device
-    name Windows reserves, or another handle (ignoring case); then it gets a suffix.
+    directory, clash with a shared feed (``team``, ``primary``, ``secondary``, a seat's
+    feed), a device name Windows reserves, or another handle (ignoring case); then it gets a
+    suffix.
 
     Parameters
     ----------
     handles
         Engineer handles; any text is accepted.
+    reserved
+        Further names taken by shared feeds (without ``.ics``).
 
     Returns
     -------
@@ -142,7 +147,7 @@ def feed_file_names(handles: Iterable[str]) -> dict[str, str]:
     >>> feed_file_names(["alex", "team", "../etc"])
     {'../etc': 'etc.ics', 'alex': 'alex.ics', 'team': 'team-engineer.ics'}
     """
-    taken: set[str] = set()
+    taken: set[str] = {name.casefold() for name in reserved}
     names: dict[str, str] = {}
     for handle in sorted(set(handles)):
         stem = _safe_stem(handle)
@@ -335,6 +340,7 @@ class _Event:
     engineer: str
     slot: str
     busy: bool
+    rank: int = 0
 
 
 @dataclass(frozen=True)
@@ -368,15 +374,34 @@ class _Writer:
     def __init__(self, schedule: Schedule) -> None:
         self.scenario = schedule.scenario
         self.rotation = schedule.scenario.rotation
-        self.calendar = expand(schedule.scenario)
+        self.rows = RowContext(schedule.scenario, list(schedule.assignments))
+        self.calendar = self.rows.calendar
+        self.pattern = self.calendar.pattern
+        self.default = schedule.scenario.default_shape
         self.engineers = {e.handle: e for e in schedule.scenario.engineers}
         self.order = {e.handle: i for i, e in enumerate(schedule.scenario.engineers)}
-        self.assignments = schedule.assignments
+        self.rank = {seat_id: i for i, seat_id in enumerate(self.pattern.seat_ids)}
         name = clean_text(self.rotation.name).strip() or "on-call"
         self.rotation_name = name
         digest = hashlib.sha256(self.rotation.name.encode("utf-8", "replace")).hexdigest()[:8]
         self.uid_prefix = f"{_slug(self.rotation.name) or 'rotation'}-{digest}"
-        self._descriptions: dict[Assignment, str] = {}
+        # Every on-call stretch: (row, duty or None, start, end), in time order.
+        self.stretches: list[tuple[Assignment, Duty | None, dt.datetime, dt.datetime]] = []
+        for row, duty in self.rows.matched:
+            if duty is None:
+                self.stretches.append((row, None, row.start, row.end))
+            else:
+                for interval in duty.turn.intervals:
+                    self.stretches.append((row, duty, interval.start, interval.end))
+        self.stretches.sort(key=lambda s: (utc(s[2]), self._rank(s[0]), s[0].engineer))
+        # For finding the stretches that overlap a moment without scanning them all.
+        self._begins = [utc(s[2]) for s in self.stretches]
+        self._finishes = [utc(s[3]) for s in self.stretches]
+        self._longest = max(
+            (b - a for a, b in zip(self._begins, self._finishes, strict=True)),
+            default=dt.timedelta(0),
+        )
+        self._descriptions: dict[tuple[int, dt.datetime], str] = {}
 
     # -- people --
 
@@ -400,40 +425,94 @@ class _Writer:
         engineer = self.engineers.get(handle)
         return (engineer.timezone if engineer else None) or self.rotation.timezone
 
-    # -- shifts --
+    # -- seats --
+
+    def _shift(self, row: Assignment) -> str:
+        return row.shift or self.rows.shift_of(row.seat) or ""
+
+    def _rank(self, row: Assignment) -> int:
+        return self.rank.get(f"{self._shift(row)}.{row.seat}", len(self.rank))
+
+    def label(self, row: Assignment) -> str:
+        """The seat as people say it: ``primary``, ``month-end``, ``p1 (day)``."""
+        if self.default:
+            return str(row.seat).replace("_", "-")
+        shift = self._shift(row)
+        try:
+            kind = self.pattern.shift(shift)
+        except KeyError:
+            return str(row.seat)
+        return shift if len(kind.seats) == 1 else f"{row.seat} ({shift})"
+
+    def role(self, row: Assignment) -> str:
+        """The event's category: the seat (``shift-seat`` outside the default shape)."""
+        if self.default:
+            return str(row.seat)
+        return f"{self._shift(row)}-{row.seat}"
 
     def uid(self, role: str, start: dt.datetime, scope: str) -> str:
         return f"{self.uid_prefix}-{role.replace('_', '-')}-{_stamp_text(start)}-{scope}@fairshift"
 
-    def weekly_holders(self, assignment: Assignment) -> list[Assignment]:
-        """Primary and secondary assignments of the weeks overlapping ``assignment``."""
-        return [
-            other
-            for other in self.assignments
-            if other.role is not Role.MONTH_END
-            and other.start < assignment.end
-            and assignment.start < other.end
-        ]
+    def overlapping(
+        self, start: dt.datetime, end: dt.datetime
+    ) -> Iterator[tuple[Assignment, Duty | None, dt.datetime, dt.datetime]]:
+        """The stretches on call at some moment of ``[start, end)``, in time order."""
+        start, end = utc(start), utc(end)
+        first = bisect.bisect_left(self._begins, start - self._longest)
+        last = bisect.bisect_left(self._begins, end)
+        for i in range(first, last):
+            if self._finishes[i] > start:
+                yield self.stretches[i]
 
-    def on_call(self, start: dt.datetime, end: dt.datetime) -> set[str]:
-        return {a.engineer for a in self.assignments if a.start < end and start < a.end}
+    def on_call(self, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
+        """Holders on call at some moment of ``[start, end)``, per seat id."""
+        found: dict[str, list[str]] = {}
+        for row, _duty, _begin, _finish in self.overlapping(start, end):
+            if row.engineer:
+                seat_id = f"{self._shift(row)}.{row.seat}"
+                holders = found.setdefault(seat_id, [])
+                if row.engineer not in holders:
+                    holders.append(row.engineer)
+        return found
 
-    def senior_not_on_call(self, assignment: Assignment) -> str:
-        """Find the most senior engineer who holds no shift then and is neither away nor gone."""
-        busy = self.on_call(assignment.start, assignment.end)
-        window = Slot(assignment.slot, 0, assignment.start, assignment.end, ())
+    def senior_off_duty(self, start: dt.datetime, end: dt.datetime) -> str:
+        """The most senior engineer who is not on call then and is neither away nor gone."""
+        busy = {h for holders in self.on_call(start, end).values() for h in holders}
+        span = Interval(start, end)
         free: list[Engineer] = [
             e
             for e in self.scenario.engineers
-            if e.handle not in busy and self.calendar.blocked(e, window) is None
+            if e.handle not in busy
+            and not any(
+                span.overlaps(*unavailable_interval(e, p.start, p.end, self.zone(e.handle)))
+                for p in e.leave
+            )
+            and not (
+                e.joined and utc(start) < utc(local(e.joined, dt.time(0), self.zone(e.handle)))
+            )
+            and not (
+                e.left
+                and utc(end)
+                > utc(local(e.left + dt.timedelta(days=1), dt.time(0), self.zone(e.handle)))
+            )
         ]
         if not free:
             return ""
         return min(free, key=lambda e: (-e.seniority, self.order[e.handle])).handle
 
-    def pipelines(self) -> list[str]:
+    def pipelines(self, row: Assignment) -> list[str]:
+        names: tuple[str, ...] = ()
+        shift = self._shift(row)
+        if shift:
+            try:
+                names = self.pattern.shift(shift).seat(str(row.seat)).pipelines
+            except KeyError:
+                names = ()
+        chosen = [
+            p for p in self.scenario.pipelines if not names or "*" in names or p.name in names
+        ]
         lines = []
-        for pipeline in self.scenario.pipelines:
+        for pipeline in chosen:
             runbook, sla = clean_text(pipeline.runbook).strip(), clean_text(pipeline.sla).strip()
             facts = ["investor-facing"] if pipeline.investor_facing else []
             facts += [f"runbook {runbook}"] if runbook else []
@@ -444,30 +523,72 @@ class _Writer:
             lines.append(f"{text}: {'; '.join(facts)}" if facts else text)
         return ["Pipelines covered:", *lines] if lines else []
 
-    def description(self, assignment: Assignment) -> str:
-        if assignment not in self._descriptions:
-            self._descriptions[assignment] = self._describe(assignment)
-        return self._descriptions[assignment]
+    def escalation(self, row: Assignment, start: dt.datetime, end: dt.datetime) -> str:
+        """Who is called, in order, while this stretch is on call."""
+        holders = self.on_call(start, end)
+        steps: list[str] = []
+        order = self.pattern.escalation.order
+        if not order:
+            # Default: this seat when it runs beside the others (month-end), every seat of
+            # the shift types that do not, then the most senior engineer off duty.
+            shift = self._shift(row)
+            kind = (
+                self.pattern.shift(shift)
+                if shift in {s.name for s in self.pattern.shifts}
+                else None
+            )
+            mine = f"{shift}.{row.seat}"
+            first = [mine] if kind is not None and kind.may_overlap else []
+            rest = [
+                f"{s.name}.{x.name}"
+                for s in self.pattern.shifts
+                if not s.may_overlap
+                for x in s.seats
+            ]
+            order = (*first, *rest, "senior")
+        for entry in order:
+            if entry == "senior":
+                senior = self.senior_off_duty(start, end)
+                if senior:
+                    steps.append(f"{self.contact(senior)}, the most senior engineer not on call")
+            elif entry == "manager":
+                manager = self.pattern.escalation.manager
+                if manager is not None:
+                    email = f" <{clean_text(manager.email)}>" if manager.email else ""
+                    steps.append(f"manager {clean_text(manager.name)}{email}")
+            else:
+                shift, seat = self.pattern.resolve(entry, "escalation.order")
+                names = holders.get(f"{shift}.{seat}", [])
+                if names:
+                    label = seat.replace("_", "-") if self.default else entry
+                    steps.append(f"{label} " + " / ".join(self.contact(h) for h in names))
+        return "; ".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
 
-    def _describe(self, assignment: Assignment) -> str:
-        holder = assignment.engineer
-        role = _ROLE_LABEL[assignment.role]
+    def description(
+        self, row: Assignment, duty: Duty | None, start: dt.datetime, end: dt.datetime
+    ) -> str:
+        key = (id(row), start)
+        if key not in self._descriptions:
+            self._descriptions[key] = self._describe(row, duty, start, end)
+        return self._descriptions[key]
+
+    def _describe(
+        self, row: Assignment, duty: Duty | None, start: dt.datetime, end: dt.datetime
+    ) -> str:
+        holder = row.engineer
+        label = self.label(row)
         zone = self.zone(holder)
         who = self.contact(holder) if holder else "Nobody (unfilled)"
-        if assignment.role is Role.MONTH_END:
-            lines = [
-                f"{who} holds the month-end shift of {self.rotation_name} ({assignment.slot})."
-            ]
+        shift = self._shift(row)
+        month_end = shift in {s.name for s in self.pattern.shifts if s.month_end}
+        if month_end:
+            lines = [f"{who} holds the {label} shift of {self.rotation_name} ({row.slot})."]
         else:
-            lines = [f"{who} is {role} on call for {self.rotation_name} ({assignment.slot})."]
-        lines.append(
-            f"Period: {_when(assignment.start, zone)} to {_when(assignment.end, zone)} "
-            f"({zone}), {_hours(assignment.start, assignment.end)} hours."
-        )
-        weekly = self.weekly_holders(assignment)
-        steps: list[str] = []
-        if assignment.role is Role.MONTH_END:
-            month = assignment.start.astimezone(ZoneInfo(self.rotation.timezone))
+            lines = [f"{who} is {label} on call for {self.rotation_name} ({row.slot})."]
+        period = f"{_when(start, zone)} to {_when(end, zone)} ({zone})"
+        lines.append(f"Period: {period}, {_hours(start, end)} hours.")
+        if month_end:
+            month = start.astimezone(ZoneInfo(self.rotation.timezone))
             investor = [
                 clean_text(p.name).strip() or "unnamed pipeline"
                 for p in self.scenario.pipelines
@@ -479,59 +600,80 @@ class _Writer:
                 if investor
                 else f"{due}."
             )
-            for week in sorted({a.slot for a in weekly}):
-                pair = {a.role: a.engineer for a in weekly if a.slot == week}
-                primary = self.contact(pair.get(Role.PRIMARY, ""))
-                secondary = self.contact(pair.get(Role.SECONDARY, ""))
-                lines.append(f"Weekly on call in {week}: primary {primary}, secondary {secondary}.")
-            steps.append(f"month-end {self.contact(holder)}")
-        else:
-            partner_role = Role.SECONDARY if assignment.role is Role.PRIMARY else Role.PRIMARY
-            partner = next(
-                (
-                    a.engineer
-                    for a in weekly
-                    if a.slot == assignment.slot and a.role is partner_role
-                ),
-                "",
-            )
-            lines.append(f"{_ROLE_LABEL[partner_role].capitalize()}: {self.contact(partner)}.")
-        for weekly_role in (Role.PRIMARY, Role.SECONDARY):
-            holders = sorted({a.engineer for a in weekly if a.role is weekly_role and a.engineer})
-            if holders:
-                names = " / ".join(self.contact(h) for h in holders)
-                steps.append(f"{_ROLE_LABEL[weekly_role]} {names}")
-        senior = self.senior_not_on_call(assignment)
-        if senior:
-            steps.append(f"{self.contact(senior)}, the most senior engineer not on call")
-        escalation = "; ".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
-        lines.append(f"Escalation: {escalation}.")
-        lines += self.pipelines()
+            turns: dict[str, dict[str, str]] = {}
+            for other, other_duty, _begin, _finish in self.overlapping(start, end):
+                kind = self.pattern.shift(self._shift(other)) if other_duty else None
+                if kind is None or kind.may_overlap:
+                    continue
+                turns.setdefault(other.slot, {})[str(other.seat)] = other.engineer
+            for turn, seats in sorted(turns.items()):
+                listed = ", ".join(
+                    f"{seat.replace('_', '-')} {self.contact(h)}" for seat, h in seats.items()
+                )
+                lines.append(f"{'Weekly on' if self.default else 'On'} call in {turn}: {listed}.")
+        elif duty is not None:
+            held = {d.position: r.engineer for r, d in self.rows.matched if d is not None}
+            for partner in self.calendar.duties_of(duty.shift):
+                if partner.index != duty.index or partner.seat == duty.seat:
+                    continue
+                seat = partner.seat.replace("_", "-") if self.default else partner.seat
+                lines.append(
+                    f"{seat.capitalize()}: {self.contact(held.get(partner.position, ''))}."
+                )
+        lines.append(f"Escalation: {self.escalation(row, start, end)}.")
+        manager = self.pattern.escalation.manager
+        if manager is not None and "manager" not in self.pattern.escalation.order:
+            lines.append(f"Manager: {clean_text(manager.name)}.")
+        lines += self.pipelines(row)
         return "\n".join(lines)
 
-    def shift(self, assignment: Assignment, scope: str, zone: str, summary: str) -> _Event:
+    def shift(
+        self,
+        row: Assignment,
+        duty: Duty | None,
+        start: dt.datetime,
+        end: dt.datetime,
+        scope: str,
+        zone: str,
+        summary: str,
+    ) -> _Event:
         tz = ZoneInfo(zone)
         return _Event(
-            uid=self.uid(assignment.role.value, assignment.start, scope),
-            start=assignment.start.astimezone(tz),
-            end=assignment.end.astimezone(tz),
+            uid=self.uid(self.role(row), start, scope),
+            start=start.astimezone(tz),
+            end=end.astimezone(tz),
             summary=summary,
-            description=self.description(assignment),
-            role=assignment.role.value,
-            engineer=assignment.engineer,
-            slot=assignment.slot,
+            description=self.description(row, duty, start, end),
+            role=self.role(row),
+            engineer=row.engineer,
+            slot=row.slot,
             busy=False,
+            rank=self._rank(row),
         )
 
     def handoffs(self) -> list[tuple[Assignment, Assignment]]:
-        """(outgoing, incoming) primary at each weekly handoff where the primary changes."""
-        primaries = sorted(
-            (a for a in self.assignments if a.role is Role.PRIMARY), key=lambda a: a.start
+        """(outgoing, incoming) holder of the lead seat where it changes hands between turns.
+
+        The lead seat is the first seat of the first shift type that does not run beside the
+        others: for the default shape, the primary.
+        """
+        lead = next(
+            (f"{s.name}.{s.seats[0].name}" for s in self.pattern.shifts if not s.may_overlap),
+            None,
+        )
+        held = sorted(
+            (
+                (duty, row)
+                for row, duty in self.rows.matched
+                if duty is not None and duty.seat_id == lead
+            ),
+            key=lambda pair: pair[0].position,
         )
         return [
             (before, after)
-            for before, after in itertools.pairwise(primaries)
-            if before.end == after.start
+            for (first, before), (second, after) in itertools.pairwise(held)
+            if second.index == first.index + 1
+            and utc(first.end) == utc(second.start)
             and before.engineer
             and after.engineer
             and before.engineer != after.engineer
@@ -544,10 +686,10 @@ class _Writer:
         old, new = self.name(outgoing.engineer), self.name(incoming.engineer)
         description = "\n".join(
             [
-                f"Weekly handoff of {self.rotation_name}: {self.contact(outgoing.engineer)} "
-                f"hands primary on-call over to {self.contact(incoming.engineer)}.",
+                f"Handoff of {self.rotation_name}: {self.contact(outgoing.engineer)} "
+                f"hands {self.label(incoming)} on-call over to {self.contact(incoming.engineer)}.",
                 f"When: {_when(start, zone)} ({zone}), {minutes} minutes.",
-                "Go through open incidents, pipeline health and what is due this week.",
+                "Go through open incidents, pipeline health and what is due this turn.",
             ]
         )
         return _Event(
@@ -560,20 +702,41 @@ class _Writer:
             engineer=incoming.engineer,
             slot=incoming.slot,
             busy=True,
+            rank=len(self.rank) + 1,
         )
+
+    def seat_feeds(self) -> dict[str, str]:
+        """Seat id -> file of its feed (``<shift>-<seat>.ics``; the default shape's by seat)."""
+        files = {}
+        for seat_id in self.pattern.seat_ids:
+            shift, seat = seat_id.split(".", 1)
+            if self.default:
+                files[seat_id] = f"{seat.replace('_', '-')}.ics"
+            else:
+                files[seat_id] = f"{_safe_stem(f'{shift}-{seat}')}.ics"
+        return files
 
     def feeds(self) -> list[_Feed]:
         rotation_zone = self.rotation.timezone
         meetings = self.handoffs() if self.scenario.calendar.handoff_meeting else []
         feeds: list[_Feed] = []
-        files = feed_file_names(self.engineers)
+        seat_files = self.seat_feeds()
+        files = feed_file_names(self.engineers, reserved=[f[:-4] for f in seat_files.values()])
         for engineer in self.scenario.engineers:
             zone = self.zone(engineer.handle)
             label = f"{self.rotation_name}: {self.name(engineer.handle)}"
             events = [
-                self.shift(a, "own", zone, f"On call: {_ROLE_LABEL[a.role]} — {self.rotation_name}")
-                for a in self.assignments
-                if a.engineer == engineer.handle
+                self.shift(
+                    row,
+                    duty,
+                    start,
+                    end,
+                    "own",
+                    zone,
+                    f"On call: {self.label(row)} — {self.rotation_name}",
+                )
+                for row, duty, start, end in self.stretches
+                if row.engineer == engineer.handle
             ]
             events += [
                 self.handoff(old, new, "own", zone)
@@ -591,12 +754,15 @@ class _Writer:
             )
         team = [
             self.shift(
-                a,
+                row,
+                duty,
+                start,
+                end,
                 "team",
                 rotation_zone,
-                f"{_ROLE_LABEL[a.role].capitalize()}: {self.name(a.engineer)}",
+                f"{self.label(row)[:1].upper()}{self.label(row)[1:]}: {self.name(row.engineer)}",
             )
-            for a in self.assignments
+            for row, duty, start, end in self.stretches
         ]
         team += [self.handoff(old, new, "team", rotation_zone) for old, new in meetings]
         feeds.append(
@@ -608,17 +774,19 @@ class _Writer:
                 _sorted(team),
             )
         )
-        for role, file in ROLE_FEEDS.items():
+        for seat_id, file in seat_files.items():
+            shift, seat = seat_id.split(".", 1)
             events = [
-                self.shift(a, "role", rotation_zone, clean_text(a.engineer))
-                for a in self.assignments
-                if a.role is role and a.engineer
+                self.shift(row, duty, start, end, "role", rotation_zone, clean_text(row.engineer))
+                for row, duty, start, end in self.stretches
+                if row.engineer and self._shift(row) == shift and row.seat == seat
             ]
+            shown = seat.replace("_", "-") if self.default else seat_id
             feeds.append(
                 _Feed(
                     file,
-                    f"{self.rotation_name}: {_ROLE_LABEL[role]}",
-                    f"{_ROLE_LABEL[role].capitalize()} on-call of {self.rotation_name}; "
+                    f"{self.rotation_name}: {shown}",
+                    f"{shown[:1].upper()}{shown[1:]} on-call of {self.rotation_name}; "
                     "each event's title is the holder's handle.",
                     rotation_zone,
                     _sorted(events),
@@ -628,7 +796,7 @@ class _Writer:
 
 
 def _sorted(events: Iterable[_Event]) -> tuple[_Event, ...]:
-    return tuple(sorted(events, key=lambda e: (e.start, _ROLE_ORDER[e.role], e.uid)))
+    return tuple(sorted(events, key=lambda e: (utc(e.start), e.rank, e.uid)))
 
 
 # -- state ---------------------------------------------------------------------------------
@@ -826,8 +994,9 @@ def render_feeds(
     ...     fs.Assignment(week.id, fs.Role.PRIMARY, week.start, week.end, "ana"),
     ...     fs.Assignment(week.id, fs.Role.SECONDARY, week.start, week.end, "bo")))
     >>> files = render_feeds(schedule)
-    >>> sorted(files)
-    ['.state.json', 'ana.ics', 'bo.ics', 'primary.ics', 'secondary.ics', 'team.ics']
+    >>> sorted(files)  # doctest: +NORMALIZE_WHITESPACE
+    ['.state.json', 'ana.ics', 'bo.ics', 'month-end.ics', 'primary.ics', 'secondary.ics',
+     'team.ics']
     >>> b"SUMMARY:ana" in files["primary.ics"], files == render_feeds(schedule)
     (True, True)
     """
@@ -940,7 +1109,7 @@ def write_feeds(
     ...     for w, pair in zip(weeks, [("ana", "bo"), ("bo", "ana")])
     ...     for role, who in zip((fs.Role.PRIMARY, fs.Role.SECONDARY), pair)))
     >>> [p.name for p in write_feeds(schedule, tempfile.mkdtemp())]
-    ['ana.ics', 'bo.ics', 'primary.ics', 'secondary.ics', 'team.ics']
+    ['ana.ics', 'bo.ics', 'month-end.ics', 'primary.ics', 'secondary.ics', 'team.ics']
     """
     target = Path(directory)
     if target.exists() and not target.is_dir():

@@ -18,9 +18,19 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from .errors import ScenarioError
+from .pattern import (
+    MONTH_END,
+    PATTERN_RULE_KEYS,
+    WEEKDAYS,
+    Pattern,
+    Seat,
+    ShiftType,
+    pattern_from,
+)
 from .policy import CalendarOptions, MonthEnd, Ownership, Rotation, Rules, Weights
 from .scenario import Scenario
 from .team import Engineer, Leave, Pipeline, Seniority, parse_number
+from .times import DailyHours, DateWindow, Span
 
 T = TypeVar("T")
 
@@ -32,7 +42,25 @@ _SECTIONS = {
     "calendar": CalendarOptions,
     "ownership": Ownership,
 }
-_TOP_LEVEL = (*_SECTIONS, "pipelines", "engineers", "leave", "history")
+_TOP_LEVEL = (
+    *_SECTIONS,
+    "pipelines",
+    "engineers",
+    "leave",
+    "history",
+    "shifts",
+    "periods",
+    "escalation",
+)
+#: Keys that spell out today's shape; a file with ``[[shifts]]`` sets these on its shift types.
+_SHORTHAND = {
+    "rules.max_consecutive_weeks": "max_in_a_row on the shift type",
+    "rules.primary_back_to_back": "no_repeat on the seat",
+    "rules.junior_primary_needs": "a [[rules.pairing]]",
+    "rules.month_end_not_primary": "a [[rules.apart]]",
+    "rules.public_holidays": 'holidays = "hard" on the seat',
+    "fairness.secondary_factor": "weight on the seat",
+}
 _ENGINEER_KEYS = (
     "handle",
     "name",
@@ -45,6 +73,7 @@ _ENGINEER_KEYS = (
     "joined",
     "left",
     "history",
+    "working_hours",
 )
 _LEAVE_KEYS = ("start", "end", "reason")
 _TOP_LEAVE_KEYS = ("engineer", *_LEAVE_KEYS)
@@ -136,12 +165,29 @@ def _parse(data: Mapping[str, Any]) -> Scenario:
     for section, cls in _SECTIONS.items():
         if section in data:
             table = _table(data[section], section)
-            _check_keys(table, _keys_of(cls), section)
+            extra = PATTERN_RULE_KEYS if section == "rules" else ()
+            _check_keys(table, (*_keys_of(cls), *extra), section)
             if section == "rotation":
                 for key in ("name", "start", "weeks"):
                     if key not in table:
                         raise ScenarioError(f"rotation.{key}", "is missing", "it is required")
-            parts[section] = _build(cls, table, section)
+            own = {key: value for key, value in table.items() if key not in extra}
+            parts[section] = _build(cls, own, section)
+    rotation = parts["rotation"]
+    pattern = pattern_from(dict(data), start=rotation.start, handoff=rotation.handoff)
+    if pattern.shifts:
+        if "month_end" in data:
+            raise ScenarioError(
+                "month_end",
+                "spells out today's shape, which [[shifts]] replaces",
+                'add a shift type with every = "month-end" instead',
+            )
+        for path, instead in _SHORTHAND.items():
+            section, key = path.split(".")
+            if isinstance(data.get(section), Mapping) and key in data[section]:
+                raise ScenarioError(
+                    path, "spells out today's shape, which [[shifts]] replaces", f"use {instead}"
+                )
     engineers = [
         _engineer(table, f"engineers[{i}]")
         for i, table in enumerate(_array_of_tables(data.get("engineers", []), "engineers"))
@@ -190,6 +236,7 @@ def _parse(data: Mapping[str, Any]) -> Scenario:
         pipelines=tuple(pipelines),
         calendar=parts.get("calendar", CalendarOptions()),
         ownership=parts.get("ownership", Ownership()),
+        pattern=pattern,
     )
 
 
@@ -234,7 +281,17 @@ def _value(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.isoformat()  # a datetime here is naive: a TOML local date-time
+    if isinstance(value, DailyHours | Span):
+        return json.dumps(str(value))
+    if isinstance(value, DateWindow):
+        ends = [
+            json.dumps(f"{end[0]:02d}-{end[1]:02d}") if isinstance(end, tuple) else _value(end)
+            for end in (value.start, value.end)
+        ]
+        return f"{{ from = {ends[0]}, to = {ends[1]} }}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
     if isinstance(value, dt.time):
         return json.dumps(value.strftime("%H:%M:%S" if value.second else "%H:%M"))
     if isinstance(value, str):
@@ -257,16 +314,25 @@ def _section(name: str, obj: object, *, skip_defaults: bool = False) -> list[str
 
 def scenario_to_toml(scenario: Scenario) -> str:
     """Render a scenario as TOML; :func:`read_scenario` of the text gives an equal scenario."""
+    pattern = scenario.pattern
+    shorthand = {path.split(".")[1] for path in _SHORTHAND} if pattern.shifts else set()
     lines: list[str] = []
     lines += _section("rotation", scenario.rotation)
-    for name, obj in (
-        ("month_end", scenario.month_end),
+    sections: list[tuple[str, object]] = (
+        [] if pattern.shifts else [("month_end", scenario.month_end)]
+    )
+    sections += [
         ("rules", scenario.rules),
         ("fairness", scenario.weights),
         ("calendar", scenario.calendar),
         ("ownership", scenario.ownership),
-    ):
-        lines += ["", *_section(name, obj)]
+    ]
+    for name, obj in sections:
+        section = [line for line in _section(name, obj) if line.split(" = ")[0] not in shorthand]
+        if name == "rules" and pattern.min_rest_hours:
+            section.append(f"min_rest_hours = {pattern.min_rest_hours}")
+        lines += ["", *section]
+    lines += _pattern_lines(pattern)
     for pipeline in scenario.pipelines:
         lines += ["", "[[pipelines]]"]
         for key in _PIPELINE_KEYS:
@@ -292,6 +358,92 @@ def scenario_to_toml(scenario: Scenario) -> str:
 
 
 _DEFAULTS: dict[str, Any] = {"email": "", "fte": Fraction(1), "history": Fraction(0)}
+
+
+def _pattern_lines(pattern: Pattern) -> list[str]:
+    """The TOML tables of a pattern, after ``[rules]`` (which holds ``min_rest_hours``).
+
+    ``[[rules.apart]]``, ``[[rules.pairing]]``, ``[[shifts]]``, ``[[periods]]`` and
+    ``[escalation]``.
+    """
+    lines: list[str] = []
+    for apart in pattern.apart:
+        lines += ["", "[[rules.apart]]", f"seats = {_value(list(apart.seats))}"]
+    for pairing in pattern.pairing:
+        lines += [
+            "",
+            "[[rules.pairing]]",
+            f"seat = {_value(pairing.seat)}",
+            f"when = {_value(pairing.when)}",
+            f"partner = {_value(pairing.partner)}",
+            f"needs = {_value(pairing.needs)}",
+        ]
+    for shift in pattern.shifts:
+        lines += ["", "[[shifts]]", *_shift_lines(shift)]
+    for period in pattern.periods:
+        lines += [
+            "",
+            "[[periods]]",
+            f"name = {_value(period.name)}",
+            f"dates = {_value(period.dates)}",
+            f"min_seniority = {_value(period.min_seniority)}",
+        ]
+        if period.shifts:
+            lines.append(f"shifts = {_value(list(period.shifts))}")
+    escalation = pattern.escalation
+    if escalation.order or escalation.manager is not None:
+        lines += ["", "[escalation]"]
+        if escalation.order:
+            lines.append(f"order = {_value(list(escalation.order))}")
+        if escalation.manager is not None:
+            manager = f"name = {_value(escalation.manager.name)}"
+            if escalation.manager.email:
+                manager += f", email = {_value(escalation.manager.email)}"
+            lines.append(f"manager = {{ {manager} }}")
+    return lines
+
+
+def _shift_lines(shift: ShiftType) -> list[str]:
+    month_end = shift.every == MONTH_END
+    lines = [f"name = {_value(shift.name)}", f"every = {_value(str(shift.every))}"]
+    if shift.first is not None:
+        lines.append(f"first = {_value(shift.first)}")
+    if shift.length is not None:
+        lines.append(f"length = {_value(shift.length)}")
+    if shift.hours is not None:
+        lines.append(f"hours = {_value(shift.hours)}")
+    if shift.days is not None:
+        lines.append(f"days = {_value([WEEKDAYS[d] for d in sorted(shift.days)])}")
+    if shift.weight != 1:
+        lines.append(f"weight = {_value(shift.weight)}")
+    if shift.max_in_a_row is not None:
+        lines.append(f"max_in_a_row = {shift.max_in_a_row}")
+    if shift.within_working_hours:
+        lines.append("within_working_hours = true")
+    if shift.may_overlap != month_end:
+        lines.append(f"may_overlap = {_value(shift.may_overlap)}")
+    if shift.active:
+        lines.append(f"active = {_value(list(shift.active))}")
+    if shift.excluded:
+        lines.append(f"except = {_value(list(shift.excluded))}")
+    if month_end:
+        lines += [f"business_days = {shift.business_days}", f"calendar = {_value(shift.calendar)}"]
+    base = Seat("seat", spread=True) if month_end else Seat("seat")
+    lines.append(f"seats = [{', '.join(_seat_text(seat, base) for seat in shift.seats)}]")
+    return lines
+
+
+def _seat_text(seat: Seat, base: Seat) -> str:
+    """A seat as TOML: its name alone, or an inline table with what differs from ``base``."""
+    keys = ("weight", "min_seniority", "no_repeat", "holidays", "spread", "pipelines")
+    changed = [key for key in keys if getattr(seat, key) != getattr(base, key)]
+    if not changed:
+        return _value(seat.name)
+    parts = [f"name = {_value(seat.name)}"]
+    for key in changed:
+        value = getattr(seat, key)
+        parts.append(f"{key} = {_value(list(value) if key == 'pipelines' else value)}")
+    return "{ " + ", ".join(parts) + " }"
 
 
 def _read_umask() -> int:

@@ -8,12 +8,13 @@ touching ``matplotlib.pyplot`` (no global figure, nothing to close); save it wit
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .calendar import Role, expand
+from .calendar import Duty, ShiftCalendar, expand, local
 from .fairness import cumulative_burden, per_engineer, week_number
 from .scenario import Scenario
 
@@ -104,12 +105,33 @@ def plot_burden(scenario: Scenario, schedule: Schedule) -> Figure:
     return figure
 
 
-def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
-    """Heatmap of weeks x engineers coloured by weekly role, with month-end and holidays marked.
+def _codes(scenario: Scenario) -> dict[str, tuple[int, str]]:
+    """Cell codes and colours: off call, unavailable, then the seats, the first seat last.
 
-    Cells are ``primary``, ``secondary``, ``unavailable`` (leave or employment) or
-    ``off call``; a diamond marks each month-end shift at its window, a star each of the
-    engineer's own public holidays.
+    For the default shape these are :data:`CALENDAR_CODES`. Seats of shift types that run
+    beside the others (month-end) are drawn as marks instead.
+    """
+    if scenario.default_shape:
+        return dict(CALENDAR_CODES)
+    seats = [
+        f"{s.name}.{x.name}" for s in scenario.shape.shifts if not s.may_overlap for x in s.seats
+    ]
+    palette = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#31a354", "#a1d99b", "#756bb1")
+    codes = {"off call": (0, "#f4f4f4"), "unavailable": (1, "#bdbdbd")}
+    for i, seat in enumerate(reversed(seats)):
+        colour = palette[(len(seats) - 1 - i) % len(palette)]
+        codes[seat] = (2 + i, colour)
+    return codes
+
+
+def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
+    """Heatmap of weeks x engineers coloured by the seat held, with marks for the rest.
+
+    Cells (default shape) are ``primary``, ``secondary``, ``unavailable`` (leave or
+    employment all week) or ``off call``; with a pattern of its own, one colour per seat (the
+    first seat wins a week with several). A diamond marks each turn of a shift type that runs
+    beside the others (month-end) at its middle, a star each of the engineer's own public
+    holidays.
 
     Examples
     --------
@@ -122,32 +144,36 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
     """
     calendar = expand(scenario)
     handles = scenario.handles
-    n_weeks = len(calendar.weeks)
-    codes = {name: code for name, (code, _) in CALENDAR_CODES.items()}
+    rotation = scenario.rotation
+    n_weeks = rotation.weeks
+    table = _codes(scenario)
+    codes = {name: code for name, (code, _) in table.items()}
     grid = [[codes["off call"]] * n_weeks for _ in handles]
-    for row, engineer in enumerate(scenario.engineers):
-        for week in calendar.weeks:
-            if calendar.blocked(engineer, week) is not None:
-                grid[row][week.index] = codes["unavailable"]
+    horizon = local(rotation.start, rotation.handoff, rotation.timezone)
+    for k, duties in enumerate(_weekly_duties(calendar, n_weeks)):
+        for row, engineer in enumerate(scenario.engineers):
+            if duties and all(calendar.blocked(engineer, duty) for duty in duties):
+                grid[row][k] = codes["unavailable"]
     rows = {handle: i for i, handle in enumerate(handles)}
+    beside = {s.name for s in calendar.pattern.shifts if s.may_overlap}
+    shift_of = {x.name: s.name for s in calendar.pattern.shifts for x in s.seats}
     month_end_points: list[tuple[float, int]] = []
-    horizon = calendar.weeks[0].start
     for a in schedule.assignments:
         if a.engineer not in rows:
             continue
-        if a.role is Role.MONTH_END:
+        shift = a.shift or shift_of.get(a.seat, "")
+        if shift in beside:
             middle = a.start + (a.end - a.start) / 2
             month_end_points.append((_weeks_since(horizon, middle) - 0.5, rows[a.engineer]))
             continue
         column = week_number(scenario, a.start)
-        if 0 <= column < n_weeks:
-            code = codes["primary"] if a.role is Role.PRIMARY else codes["secondary"]
-            grid[rows[a.engineer]][column] = max(grid[rows[a.engineer]][column], code)
+        name = str(a.seat) if scenario.default_shape else f"{shift}.{a.seat}"
+        if 0 <= column < n_weeks and name in codes:
+            grid[rows[a.engineer]][column] = max(grid[rows[a.engineer]][column], codes[name])
     holiday_points = [
-        (_weeks_since(horizon, _noon(day, week.start)) - 0.5, rows[handle])
+        (_weeks_since(horizon, _noon(day, horizon)) - 0.5, rows[handle])
         for handle in handles
-        for week in calendar.weeks
-        for day in week.dates
+        for day in calendar.horizon_dates
         if day in calendar.holidays[handle]
     ]
 
@@ -159,12 +185,12 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
     from matplotlib.patches import Patch
 
     ax = figure.add_subplot()
-    colours = ListedColormap([colour for _, colour in CALENDAR_CODES.values()])
+    colours = ListedColormap([colour for _, colour in sorted(table.values())])
     ax.imshow(
         grid,
         cmap=colours,
         vmin=-0.5,
-        vmax=len(CALENDAR_CODES) - 0.5,
+        vmax=len(table) - 0.5,
         aspect="auto",
         interpolation="nearest",
     )
@@ -180,7 +206,7 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
                 c="#d94801",
                 edgecolors="white",
                 zorder=3,
-                label=MONTH_END_LABEL,
+                label=MONTH_END_LABEL if scenario.default_shape else ", ".join(sorted(beside)),
             )
         )
     if holiday_points:
@@ -201,7 +227,10 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
     step = max(1, n_weeks // 13)
     ticks = list(range(0, n_weeks, step))
     ax.set_xticks(
-        ticks, [calendar.weeks[k].start.strftime("%b %d") for k in ticks], rotation=45, ha="right"
+        ticks,
+        [(horizon + dt.timedelta(weeks=k)).strftime("%b %d") for k in ticks],
+        rotation=45,
+        ha="right",
     )
     names = [e.name for e in scenario.engineers]
     step = -(-len(handles) // (2 * MANY))  # at most 48 names down the side
@@ -211,7 +240,7 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
     ax.set_title(_title(scenario, schedule, "who is on call each week"))
     legend = [
         Patch(facecolor=colour, edgecolor="#666666", label=name)
-        for name, (_, colour) in CALENDAR_CODES.items()
+        for name, (_, colour) in table.items()
     ]
     ax.legend(
         handles=[*legend, *marks], loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
@@ -252,6 +281,29 @@ def plot_cumulative(scenario: Scenario, schedule: Schedule) -> Figure:
         ax.legend(loc="upper left")
     figure.autofmt_xdate()
     return figure
+
+
+def _weekly_duties(calendar: ShiftCalendar, weeks: int) -> list[list[Duty]]:
+    """Per week of the horizon (handoff to handoff), the duties that overlap it.
+
+    Only shift types that do not run beside the others count: an engineer blocked (leave,
+    employment) from every one of a week's duties is unavailable that week.
+    """
+    rotation = calendar.scenario.rotation
+    bounds = [
+        local(rotation.start + dt.timedelta(weeks=k), rotation.handoff, rotation.timezone)
+        for k in range(weeks + 1)
+    ]
+    beside = {s.name for s in calendar.pattern.shifts if s.may_overlap}
+    found: list[list[Duty]] = [[] for _ in range(weeks)]
+    for duty in calendar.duties:
+        if duty.shift in beside:
+            continue
+        first = max(bisect.bisect_right(bounds, duty.start) - 1, 0)
+        last = min(bisect.bisect_left(bounds, duty.end) - 1, weeks - 1)
+        for k in range(first, last + 1):
+            found[k].append(duty)
+    return found
 
 
 def _weeks_since(origin: dt.datetime, moment: dt.datetime) -> float:

@@ -21,8 +21,9 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from . import arguments
-from .calendar import Role, ShiftCalendar
+from .calendar import ShiftCalendar, utc
 from .errors import FairshiftError, InfeasibleError
+from .rules import RowContext
 from .runner import Deadline, SolverOptions, run
 from .scenario import Scenario
 from .schedule import Schedule, Stage, Status
@@ -30,7 +31,9 @@ from .solve import BuiltModel, build_model, optimise
 from .validate import validate
 
 #: Columns of :attr:`Replan.diff`.
-DIFF_COLUMNS = ("slot", "role", "start", "before", "after")
+DIFF_COLUMNS = ("slot", "shift", "seat", "start", "before", "after")
+#: Columns of :func:`diff` for the default shape (``role``: the seat), as before patterns.
+DEFAULT_DIFF_COLUMNS = ("slot", "role", "start", "before", "after")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class Replan:
     previous
         The schedule it replaces.
     frozen
-        Ids of the slots kept exactly as they were (past and frozen weeks).
+        Ids of the turns kept exactly as they were (past and frozen weeks).
     diff
         One row per changed assignment: ``slot, role, start, before, after`` (handles).
     """
@@ -76,7 +79,11 @@ class Replan:
     def _moves(self, *, before: bool = False) -> list[tuple[str, str, str]]:
         column = "before" if before else "after"
         return [
-            (str(row.slot), str(row.role), str(getattr(row, column)))
+            (
+                str(row.slot),
+                str(getattr(row, "seat", getattr(row, "role", ""))),
+                str(getattr(row, column)),
+            )
             for row in self.diff.itertuples(index=False)
         ]
 
@@ -89,23 +96,28 @@ class Replan:
 
 def frozen_slots(
     calendar: ShiftCalendar, today: dt.date, freeze_weeks: int
-) -> tuple[set[str], dt.datetime]:
-    """Ids of the slots that may not change, and the instant the free part starts.
+) -> tuple[set[int], dt.datetime]:
+    """Positions of the duties that may not change, and the instant the free part starts.
 
-    Weeks that started before ``today`` (midnight in the rotation's zone) are history; the
-    next ``freeze_weeks`` weeks are frozen; a month-end window is frozen when it starts before
-    the first free week.
+    Turns that started before ``today`` (midnight in the rotation's zone) are history. The
+    free part starts with the first turn (of a shift type that may not overlap others)
+    starting ``freeze_weeks`` weeks or more after that midnight; every duty whose turn starts
+    before it is frozen. For the default shape: the weeks that started, the next
+    ``freeze_weeks`` weeks, and the month-end windows starting before the first free week.
     """
-    slots, month_ends = calendar.weeks, calendar.month_ends
     zone = ZoneInfo(calendar.scenario.rotation.timezone)
-    midnight = dt.datetime.combine(today, dt.time(0), tzinfo=zone)
-    started = [week for week in slots if week.start < midnight]
-    cut = len(started) + freeze_weeks
-    # With every week frozen, every month-end window is frozen too.
-    horizon = slots[cut].start if cut < len(slots) else dt.datetime.max.replace(tzinfo=dt.UTC)
-    ids = {week.id for week in slots[:cut]}
-    ids |= {slot.id for slot in month_ends if slot.start < horizon}
-    return ids, horizon
+    midnight = utc(dt.datetime.combine(today, dt.time(0), tzinfo=zone))
+    later = midnight + dt.timedelta(weeks=freeze_weeks)
+    starts = [
+        utc(turn.start)
+        for shift in calendar.pattern.shifts
+        if not shift.may_overlap
+        for turn in calendar.turns[shift.name]
+        if utc(turn.start) >= later
+    ]
+    horizon = min(starts) if starts else dt.datetime.max.replace(tzinfo=dt.UTC)
+    frozen = {d.position for d in calendar.duties if utc(d.start) < horizon}
+    return frozen, horizon
 
 
 def replan(
@@ -182,51 +194,53 @@ def replan(
     built = build_model(scenario, deadline=end)
     calendar = built.calendar
     frozen, _ = frozen_slots(calendar, today, freeze_weeks)
-    before = {(a.role, a.slot): a.engineer for a in previous.assignments}
+    # The previous plan's holder of each duty of this scenario (matched by seat and start).
+    rows = RowContext(scenario, list(previous.assignments))
+    before = {duty.position: row.engineer for row, duty in rows.matched if duty is not None}
+    frozen_ids = {d.id for d in calendar.duties if d.position in frozen}
 
     # A frozen assignment that breaks a hard rule of the new scenario cannot be kept.
     broken = [
         f"frozen slot {v.slot}: {v.engineer} {v.message} (rule {v.rule_name})"
         for v in validate(scenario, previous)
-        if v.slot in frozen and v.rule != "coverage"
+        if v.slot in frozen_ids and v.rule != "coverage"
     ]
     if broken:
         raise FairshiftError(
             "; ".join(broken) + "; move today earlier, freeze fewer weeks, or agree a swap first"
         )
-    for role in Role:
-        for slot in built.vars.slots_of(role):
-            if slot.id not in frozen:
-                continue
-            holder = before.get((role, slot.id), "")
-            if not holder and (role, slot.id) not in before:
-                rotation = scenario.rotation
-                raise FairshiftError(
-                    f"the previous plan has no {role.value} for the shift starting "
-                    f"{slot.start.isoformat()} (frozen slot {slot.id}): its shifts do not line "
-                    f"up with this scenario's, which start on {rotation.start} at "
-                    f"{rotation.handoff:%H:%M} {rotation.timezone}; re-plan with the scenario "
-                    "the plan was made from, changed only where something changed"
-                )
-            if holder not in scenario.handles:
-                raise FairshiftError(
-                    f"frozen slot {slot.id}: the previous {role.value} holder "
-                    f"{holder or '(nobody)'!r} is not an engineer of this scenario"
-                )
-            built.model.add(built.vars.holds(holder, role, slot) == 1)
+    for duty in calendar.duties:
+        if duty.position not in frozen:
+            continue
+        if duty.position not in before:
+            rotation = scenario.rotation
+            raise FairshiftError(
+                f"the previous plan has no {duty.seat} for the shift starting "
+                f"{duty.start.isoformat()} (frozen slot {duty.id}): its shifts do not line "
+                f"up with this scenario's, which start on {rotation.start} at "
+                f"{rotation.handoff:%H:%M} {rotation.timezone}; re-plan with the scenario "
+                "the plan was made from, changed only where something changed"
+            )
+        holder = before[duty.position]
+        if holder not in scenario.handles:
+            raise FairshiftError(
+                f"frozen slot {duty.id}: the previous {duty.seat} holder "
+                f"{holder or '(nobody)'!r} is not an engineer of this scenario"
+            )
+        built.model.add(built.vars.holds(holder, duty) == 1)
 
     kept = [
         var
-        for handle, role, slot, var in built.vars.items()
-        if slot.id not in frozen and before.get((role, slot.id)) == handle
+        for handle, duty, var in built.vars.items()
+        if duty.position not in frozen and before.get(duty.position) == handle
     ]
-    free = sum(1 for role in Role for slot in built.vars.slots_of(role) if slot.id not in frozen)
+    free = sum(1 for duty in calendar.duties if duty.position not in frozen)
 
     def changes() -> cp_model.LinearExprT:
-        # Each free slot either keeps its previous holder or counts as one change.
+        # Each free duty either keeps its previous holder or counts as one change.
         return free - sum(kept)
 
-    hint = {(a.engineer, a.role.value, a.slot): 1 for a in previous.assignments}
+    hint = {(handle, position): 1 for position, handle in before.items() if handle}
     objective = built.objective
     assert objective is not None
     own_stages: list[Stage] = []
@@ -259,13 +273,13 @@ def replan(
     proven = all(stage.proven for stage in stages)
     status = Status.OPTIMAL if proven else Status.FEASIBLE
     schedule = replace(schedule, stages=stages, status=status)
-    return Replan(schedule, previous, tuple(sorted(frozen)), diff(previous, schedule))
+    return Replan(schedule, previous, tuple(sorted(frozen_ids)), diff(previous, schedule))
 
 
 def _minimise(
     built: BuiltModel,
     expression: cp_model.LinearExprT,
-    hint: dict[tuple[str, str, str], int],
+    hint: dict[tuple[str, int], int],
     deadline: Deadline,
     options: SolverOptions,
     name: str,
@@ -283,8 +297,8 @@ def _minimise(
     """
     model = built.model
     model.clear_hints()  # type: ignore[no-untyped-call]
-    for handle, role, slot, var in built.vars.items():
-        model.add_hint(var, hint.get((handle, role.value, slot.id), 0))
+    for handle, duty, var in built.vars.items():
+        model.add_hint(var, hint.get((handle, duty.position), 0))
     model.minimize(expression)
     solver = cp_model.CpSolver()
     options.configure(solver, share * deadline.left())
@@ -301,22 +315,34 @@ def _minimise(
             f"no re-plan found within the time limit (stage {name}); raise the time limit"
         )
     value = round(solver.objective_value)
-    for handle, role, slot, var in built.vars.items():
-        hint[handle, role.value, slot.id] = solver.value(var)
+    for handle, duty, var in built.vars.items():
+        hint[handle, duty.position] = solver.value(var)
     status_name = Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE
     stage = Stage(name, "", status_name, value, solver.best_objective_bound, seconds)
     return stage, value
 
 
 def diff(previous: Schedule, schedule: Schedule) -> pd.DataFrame:
-    """Assignments whose holder differs: ``slot, role, start, before, after``."""
-    before = {(a.role, a.slot): a.engineer for a in previous.assignments}
+    """Assignments whose holder differs: ``slot, shift, seat, start, before, after``.
+
+    For the default shape the columns are ``slot, role, start, before, after``.
+    """
+    default = schedule.scenario.default_shape
+    old = RowContext(schedule.scenario, list(previous.assignments))
+    new = RowContext(schedule.scenario, list(schedule.assignments))
+    before = {duty.position: row.engineer for row, duty in old.matched if duty is not None}
     rows = [
-        (a.slot, a.role.value, a.start.isoformat(), before.get((a.role, a.slot), ""), a.engineer)
-        for a in schedule.assignments
-        if before.get((a.role, a.slot), "") != a.engineer
+        (
+            duty.id,
+            *((duty.seat,) if default else (duty.shift, duty.seat)),
+            duty.start.isoformat(),
+            before.get(duty.position, ""),
+            row.engineer,
+        )
+        for row, duty in new.matched
+        if duty is not None and before.get(duty.position, "") != row.engineer
     ]
-    return pd.DataFrame(rows, columns=list(DIFF_COLUMNS))
+    return pd.DataFrame(rows, columns=list(DEFAULT_DIFF_COLUMNS if default else DIFF_COLUMNS))
 
 
 # -- command line ---------------------------------------------------------------------------

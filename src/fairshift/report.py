@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .baselines import greedy, round_robin
+from .calendar import expand
 from .compare import compare, versus
 from .fairness import fairness
 from .io import write_atomic
 from .scenario import Scenario
 from .schedule import Status
+from .spread import categories
 from .validate import validate
 
 if TYPE_CHECKING:
@@ -70,6 +72,38 @@ _ENGINEER_COLUMNS = (
     ("weekend_days_excess", "weekend excess"),
     ("holiday_days_excess", "holiday excess"),
 )
+
+
+def engineer_columns(scenario: Scenario) -> tuple[tuple[str, str], ...]:
+    """``(column, heading)`` of the report's per-engineer table for ``scenario``.
+
+    The default shape keeps its columns; a pattern of its own shows one column of turns per
+    seat and the hours on call, and one excess column per category of stage 4.
+    """
+    if scenario.default_shape:
+        return _ENGINEER_COLUMNS
+    kinds = categories(expand(scenario))
+    seats = tuple((seat_id, f"{seat_id} turns") for seat_id in scenario.shape.seat_ids)
+    excess = tuple((f"{kind.name}_excess", f"{kind.label} excess") for kind in kinds)
+    middle = tuple(c for c in _ENGINEER_COLUMNS[5:14])
+    return (*_ENGINEER_COLUMNS[:2], *seats, ("on_call_hours", "hours on call"), *middle, *excess)
+
+
+def _spread_words(scenario: Scenario) -> str:
+    """Stage 4's categories in words: ``"Month-end shifts, weekend days and ..."``."""
+    labels = [kind.label for kind in categories(expand(scenario))]
+    text = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+    return text[:1].upper() + text[1:]
+
+
+def summary_label(scenario: Scenario, key: str) -> str:
+    """The report's words for summary key ``key``."""
+    if key in _SUMMARY_LABELS:
+        return _SUMMARY_LABELS[key]
+    for kind in categories(expand(scenario)):
+        if key == f"{kind.name}_excess":
+            return f"{kind.label}: largest excess over fair count ({kind.unit})"
+    return key
 
 
 #: Characters with a meaning in Markdown, escaped with a backslash in text from inputs.
@@ -225,16 +259,17 @@ def render(
         "",
         "## Summary",
         "",
-        "Burden is counted in days on call, weighted by kind of day; each engineer's fair share "
-        "is the period's total burden split in proportion to availability (weeks free of leave, "
-        "times FTE). Deviation = burden - fair share + history carried over. Month-end shifts, "
-        "weekend days and public-holiday days are each spread among the engineers who can "
-        "hold them: an engineer's excess is their count minus the category's total split in "
-        "proportion to availability among those engineers (n/a for anyone else).",
+        "Burden is counted in days on call, weighted by kind of day (a shift shorter than a "
+        "day counts its fraction of one); each engineer's fair share is the period's total "
+        "burden split in proportion to availability (dates employed and free of leave, times "
+        "FTE). Deviation = burden - fair share + history carried over. "
+        f"{_spread_words(scenario)} are each spread among the engineers who can hold them: an "
+        "engineer's excess is their count minus the category's total split in proportion to "
+        "availability among those engineers (n/a for anyone else).",
         "",
         markdown_table(
             ["metric", "value"],
-            [[_SUMMARY_LABELS[key], value] for key, value in stats.summary.items()],
+            [[summary_label(scenario, key), value] for key, value in stats.summary.items()],
         ),
         "",
     ]
@@ -263,10 +298,11 @@ def render(
         lines.append("")
     lines += ["## Per engineer", ""]
     table = stats.per_engineer
+    columns = engineer_columns(scenario)
     lines += [
         markdown_table(
-            [label for _, label in _ENGINEER_COLUMNS],
-            table[[column for column, _ in _ENGINEER_COLUMNS]].values.tolist(),
+            [label for _, label in columns],
+            table[[column for column, _ in columns]].values.tolist(),
         ),
         "",
     ]

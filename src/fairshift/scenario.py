@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ScenarioError
+from .pattern import Pattern, default_pattern
 from .policy import CalendarOptions, MonthEnd, Ownership, Rotation, Rules, Weights
 from .team import Engineer, Leave, Pipeline, parse_number
+from .turns import has_turns
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class Scenario:
         Options for the iCalendar feeds.
     ownership
         Pipeline-ownership policy.
+    pattern
+        The shape of the rotation: shift types and seats, dated requirements, pattern rules
+        and escalation (:mod:`fairshift.pattern`). Without shift types it stands for the
+        default shape built from ``month_end`` and ``rules`` (:attr:`shape`).
 
     Examples
     --------
@@ -55,6 +61,7 @@ class Scenario:
     pipelines: tuple[Pipeline, ...] = ()
     calendar: CalendarOptions = field(default_factory=CalendarOptions)
     ownership: Ownership = field(default_factory=Ownership)
+    pattern: Pattern = field(default_factory=Pattern)
 
     def __post_init__(self) -> None:
         parts = (
@@ -64,6 +71,7 @@ class Scenario:
             ("weights", Weights),
             ("calendar", CalendarOptions),
             ("ownership", Ownership),
+            ("pattern", Pattern),
         )
         for key, kind in parts:
             value = getattr(self, key)
@@ -119,6 +127,41 @@ class Scenario:
                         f"{handle!r} is not an engineer of this scenario",
                         f"use one of {', '.join(sorted(seen))}",
                     )
+
+        shape = self.shape
+        shape.check()
+        for i, shift in enumerate(self.pattern.shifts):
+            if (shift.active or shift.excluded) and not has_turns(shift, self.rotation):
+                raise ScenarioError(
+                    f"shifts[{i}].active",
+                    f"shift type {shift.name!r} has no turn in the horizon "
+                    f"({self.rotation.start} for {self.rotation.weeks} weeks)",
+                    "check the dates of its active and except windows, or lengthen the horizon",
+                )
+        known = {p.name for p in pipelines}
+        for shift in shape.shifts:
+            for seat in shift.seats:
+                for name in seat.pipelines:
+                    if name != "*" and name not in known:
+                        raise ScenarioError(
+                            f"shifts.{shift.name}.seats.{seat.name}.pipelines",
+                            f"{name!r} is not a pipeline of this scenario",
+                            "use one of "
+                            + (", ".join(sorted(known)) or "(no pipelines yet)")
+                            + ', or "*"',
+                        )
+
+    @functools.cached_property
+    def shape(self) -> Pattern:
+        """The rotation pattern in force: :attr:`pattern`, or the default shape it extends."""
+        if self.pattern.shifts:
+            return self.pattern
+        return default_pattern(self)
+
+    @property
+    def default_shape(self) -> bool:
+        """Whether the rotation has today's shape (no ``[[shifts]]`` of its own)."""
+        return not self.pattern.shifts
 
     # -- lookups -------------------------------------------------------------------------
 

@@ -17,10 +17,15 @@ from .scenario import Scenario
 if TYPE_CHECKING:
     from .explain import Explanation
 
-#: Columns of :meth:`Schedule.to_dataframe` (and of ``schedule.csv``).
-COLUMNS = ("slot", "role", "start", "end", "engineer", "name")
-#: Columns a schedule table must have to be read back.
-REQUIRED_COLUMNS = ("start", "end", "role", "engineer")
+#: Columns of :meth:`Schedule.to_dataframe` (and of ``schedule.csv``); the default shape
+#: also has ``slot`` and ``role`` first, as before patterns.
+COLUMNS = ("shift", "seat", "start", "end", "engineer", "name")
+#: The default shape's columns: today's, in today's places, then ``shift`` and ``seat``.
+DEFAULT_COLUMNS = ("slot", "role", "start", "end", "engineer", "name", "shift", "seat")
+#: The default shape's seat names, read back as :class:`Role` by :attr:`Assignment.role`.
+_ROLE_NAMES = frozenset(role.value for role in Role)
+#: Columns a schedule table must have to be read back (``role`` may stand for ``seat``).
+REQUIRED_COLUMNS = ("start", "end", "seat", "engineer")
 
 
 class Status:
@@ -34,13 +39,33 @@ class Status:
 
 @dataclass(frozen=True)
 class Assignment:
-    """One shift held by one engineer (``engineer`` is ``""`` when the shift is unfilled)."""
+    """One seat of one turn held by one engineer (``""`` when unfilled).
+
+    Attributes
+    ----------
+    slot
+        The turn's id, e.g. ``"week-012"`` (``"?"`` when no turn starts then).
+    seat
+        The seat's name, e.g. ``"primary"``.
+    start, end
+        The turn's boundaries.
+    engineer
+        The holder's handle.
+    shift
+        The shift type's name (``""``: the one shift type that has the seat).
+    """
 
     slot: str
-    role: Role
+    seat: str
     start: dt.datetime
     end: dt.datetime
     engineer: str
+    shift: str = ""
+
+    @property
+    def role(self) -> str:
+        """The seat: a :class:`~fairshift.calendar.Role` for the default shape's seat names."""
+        return Role(self.seat) if self.seat in _ROLE_NAMES else self.seat
 
 
 @dataclass(frozen=True)
@@ -50,7 +75,7 @@ class Stage:
     ``value`` and ``bound`` are in ``unit``: days of burden for the deviation stages, squared
     quarter days for stage 3, shifts or days for the spread categories of stage 4.
     ``steps`` counts the neighbourhood-search steps that followed the full model (teams of
-    more than 5 engineers; see :data:`fairshift.model.neighbourhood.MIN_TEAM`).
+    more than 5 engineers and 600 choices; see :func:`fairshift.model.neighbourhood.search_for`).
     """
 
     name: str
@@ -145,33 +170,42 @@ class Schedule:
     # -- views ------------------------------------------------------------------------------
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per assignment: slot, role, start, end (ISO 8601 with offset), engineer, name.
+        """One row per (turn, seat): shift, seat, start, end, engineer, name.
+
+        Times are ISO 8601 with offset. The default shape keeps the columns it had before
+        patterns (``slot, role, start, end, engineer, name``) in their places and adds
+        ``shift`` and ``seat`` after them.
 
         Examples
         --------
         >>> import fairshift as fs
         >>> s = fs.solve(fs.Scenario.from_toml("examples/pacific-infra.toml"))  # doctest: +SKIP
         >>> s.to_dataframe().columns.tolist()  # doctest: +SKIP
-        ['slot', 'role', 'start', 'end', 'engineer', 'name']
+        ['slot', 'role', 'start', 'end', 'engineer', 'name', 'shift', 'seat']
         """
         names = {e.handle: e.name for e in self.scenario.engineers}
+        shifts = _shift_of_seat(self.scenario)
+        default = self.scenario.default_shape
         rows = [
-            (
-                a.slot,
-                a.role.value,
-                a.start.isoformat(),
-                a.end.isoformat(),
-                a.engineer,
-                names.get(a.engineer, ""),
-            )
+            {
+                "slot": a.slot,
+                "role": a.seat,
+                "shift": a.shift or shifts.get(a.seat, ""),
+                "seat": a.seat,
+                "start": a.start.isoformat(),
+                "end": a.end.isoformat(),
+                "engineer": a.engineer,
+                "name": names.get(a.engineer, ""),
+            }
             for a in self.assignments
         ]
-        return pd.DataFrame(rows, columns=list(COLUMNS))
+        columns = list(DEFAULT_COLUMNS if default else COLUMNS)
+        return pd.DataFrame(rows, columns=columns)
 
-    def holder(self, role: Role | str, slot: str) -> str:
-        """Handle holding ``role`` in slot ``slot`` (``""`` if unfilled or unknown)."""
+    def holder(self, seat: str, slot: str, shift: str = "") -> str:
+        """Handle holding ``seat`` in turn ``slot`` (``""`` if unfilled or unknown)."""
         for a in self.assignments:
-            if a.slot == slot and a.role == Role(role):
+            if a.slot == slot and a.seat == seat and (not shift or a.shift in ("", shift)):
                 return a.engineer
         return ""
 
@@ -204,27 +238,22 @@ class Schedule:
                     f"{self.bound:+.2f}, gap {self.gap:.2f}; solved in {self.seconds:.2f} s "
                     f"(seed {self.seed})"
                 )
+            width = max(24, *(len(stage.name) for stage in self.stages))
             for label, stage in zip(stage_labels(self.stages), self.stages, strict=True):
                 value = "-" if stage.value is None else f"{stage.value:.2f}"
                 bound = "-" if stage.bound is None else f"{stage.bound:.2f}"
                 lines.append(
-                    f"  stage {label:<3} {stage.name:<24} {stage.status:<9} value {value:>8} "
+                    f"  stage {label:<3} {stage.name:<{width}} {stage.status:<9} value {value:>8} "
                     f"bound {bound:>8}  {stage.seconds:6.2f} s  ({stage.description})"
                 )
         if self.explanation is not None:
             lines.append(str(self.explanation))
         if self.assignments:
-            table = self.fairness()[
-                [
-                    "engineer",
-                    "primary_weeks",
-                    "secondary_weeks",
-                    "month_end_shifts",
-                    "burden",
-                    "fair_share",
-                    "deviation",
-                ]
-            ]
+            if self.scenario.default_shape:
+                held = ["primary_weeks", "secondary_weeks", "month_end_shifts"]
+            else:
+                held = [*self.scenario.shape.seat_ids, "on_call_hours"]
+            table = self.fairness()[["engineer", *held, "burden", "fair_share", "deviation"]]
             lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         return "\n".join(lines)
 
@@ -265,41 +294,62 @@ class Schedule:
     ) -> Schedule:
         """Read a schedule table (solved, baseline or hand-made) into a :class:`Schedule`.
 
-        Rows need ``start``, ``end`` (ISO 8601 with UTC offset), ``role`` and ``engineer``;
-        the slot id is looked up from the scenario (``"?"`` when no slot starts then).
+        Rows need ``start``, ``end`` (ISO 8601 with UTC offset), ``seat`` (or ``role``) and
+        ``engineer``, and ``shift`` when two shift types have a seat of the same name; the
+        turn id is looked up from the scenario (``"?"`` when no turn of the seat starts then).
 
         Raises
         ------
         ScheduleFormatError
-            For a missing column, an unknown role or an unreadable time.
+            For a missing column, an unknown seat or an unreadable time.
         """
+        if "seat" not in table.columns and "role" in table.columns:
+            table = table.rename(columns={"role": "seat"})
+        elif "seat" in table.columns and "role" in table.columns:
+            differ = table["seat"].astype(str).str.strip() != table["role"].astype(str).str.strip()
+            if differ.any():
+                i = int(differ.to_numpy().nonzero()[0][0])
+                raise ScheduleFormatError(
+                    f"row {i + 2}: role {str(table['role'].iloc[i])!r} and seat "
+                    f"{str(table['seat'].iloc[i])!r} disagree; edit both, or drop one column"
+                )
         missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
         if missing:
             raise ScheduleFormatError(
                 f"schedule table lacks column(s) {', '.join(missing)}; it needs "
-                f"{', '.join(REQUIRED_COLUMNS)}"
+                f"{', '.join(REQUIRED_COLUMNS)} (role may stand for seat)"
             )
         from .io import read_cell
 
         calendar = expand(scenario)
+        shifts = _shift_of_seat(scenario)
+        pattern = calendar.pattern
+        seats = {(shift.name, seat.name) for shift in pattern.shifts for seat in shift.seats}
+        has_shift = "shift" in table.columns
         assignments = []
         for i, row in enumerate(table.itertuples(index=False)):
             start = _read_time(row.start, i, "start")
             end = _read_time(row.end, i, "end")
-            role_text = str(row.role).strip()
-            try:
-                role = Role(role_text)
-            except ValueError:
-                raise ScheduleFormatError(
-                    f"row {i + 2}: role {role_text!r} is not one of "
-                    f"{', '.join(r.value for r in Role)}"
-                ) from None
+            seat = str(row.seat).strip()
+            shift = str(getattr(row, "shift", "")).strip() if has_shift else ""
+            shift = shift or shifts.get(seat, "")
+            if (shift, seat) not in seats:
+                known = ", ".join(f"{a}.{b}" for a, b in sorted(seats))
+                what = f"{shift}.{seat}" if shift else seat
+                fix = (
+                    "give the shift column"
+                    if seat in {b for _, b in seats}
+                    else f"use one of {known}"
+                )
+                raise ScheduleFormatError(f"row {i + 2}: seat {what!r} is not a seat; {fix}")
             engineer = row.engineer
             absent = engineer is None or (isinstance(engineer, float) and engineer != engineer)
             handle = "" if absent else read_cell(str(engineer).strip())
-            slot = calendar.slot(role, start)
-            assignments.append(Assignment(slot.id if slot else "?", role, start, end, handle))
-        return cls(scenario, tuple(_ordered(assignments)), label=label)
+            duty = calendar.find(shift, seat, start)
+            assignments.append(
+                Assignment(duty.id if duty else "?", seat, start, end, handle, shift)
+            )
+        return cls(scenario, tuple(_ordered(assignments, scenario)), label=label)
 
     @classmethod
     def read_csv(cls, scenario: Scenario, path: str | Path) -> Schedule:
@@ -401,6 +451,9 @@ def proof_headline(stages: Iterable[Stage]) -> str:
 
 
 def _category(stage: Stage) -> str:
+    """The category in words, as its stage describes it (``"month-end shifts"``)."""
+    if stage.description.startswith("spread ") and ":" in stage.description:
+        return stage.description.removeprefix("spread ").split(":", 1)[0]
     return stage.name.removesuffix("_excess").replace("_", " ")
 
 
@@ -413,8 +466,28 @@ def _distance(stage: Stage) -> str:
     return f"within {stage.gap:.2f}{unit} of its bound"
 
 
-_ROLE_ORDER = {Role.PRIMARY: 0, Role.SECONDARY: 1, Role.MONTH_END: 2}
+def _shift_of_seat(scenario: Scenario) -> dict[str, str]:
+    """Seat name -> shift type, for the seats whose name only one shift type uses."""
+    found: dict[str, list[str]] = {}
+    for shift in scenario.shape.shifts:
+        for seat in shift.seats:
+            found.setdefault(seat.name, []).append(shift.name)
+    return {seat: names[0] for seat, names in found.items() if len(names) == 1}
 
 
-def _ordered(assignments: Iterable[Assignment]) -> list[Assignment]:
-    return sorted(assignments, key=lambda a: (a.start, _ROLE_ORDER[a.role], a.slot, a.engineer))
+def _ordered(assignments: Iterable[Assignment], scenario: Scenario) -> list[Assignment]:
+    """Rows in time order, then by seat as the pattern lists them."""
+    shifts = _shift_of_seat(scenario)
+    rank = {seat_id: i for i, seat_id in enumerate(scenario.shape.seat_ids)}
+
+    def key(a: Assignment) -> tuple[dt.datetime, int, str, str, str]:
+        seat_id = f"{a.shift or shifts.get(a.seat, '')}.{a.seat}"
+        return (
+            a.start.astimezone(dt.UTC),
+            rank.get(seat_id, len(rank)),
+            seat_id,
+            a.slot,
+            a.engineer,
+        )
+
+    return sorted(assignments, key=key)

@@ -5,7 +5,8 @@ optimality when time allows; its optimum is then fixed as a constraint and the s
 handed to the next stage as a hint. A stage stops as soon as it is proven: by CP-SAT, or by
 a schedule meeting a bound proven outside CP-SAT (the lattice bound of the deviation stages,
 the apportionment bound of the spread categories). On teams of more than
-:data:`~fairshift.model.neighbourhood.MIN_TEAM` engineers the full model runs for a short
+:data:`~fairshift.model.neighbourhood.MIN_TEAM` engineers with more than
+:data:`~fairshift.model.neighbourhood.WHOLE_CHOICES` choices, the full model runs for a short
 share of each stage and a neighbourhood search (:mod:`fairshift.model.neighbourhood`) uses
 the rest.
 
@@ -26,12 +27,12 @@ from ortools.sat.python import cp_model
 
 from .calendar import ShiftCalendar, expand
 from .errors import InfeasibleError, NoSolutionFoundError
-from .model.constraints import CONSTRAINTS, RuleContext
 from .model.neighbourhood import Goal, NeighbourhoodSearch, evaluate, search_for
 from .model.objective import Objective
 from .model.stages import BEST_EFFORT_WORK, LatticeBounds, StageGoal, StageSpec, fairness_stages
 from .model.variables import Variables
 from .model.warmstart import greedy_hint
+from .rules import REGISTRY, ModelContext
 from .runner import LARGE_MODEL, MAX_SEED, Deadline, Interrupt, Job, SolverOptions, run, run_all
 from .scenario import Scenario
 from .schedule import Assignment, Schedule, Stage, Status, _ordered
@@ -58,14 +59,14 @@ class BuiltModel:
     model: cp_model.CpModel
     vars: Variables
     calendar: ShiftCalendar
-    context: RuleContext
+    context: ModelContext
     objective: Objective | None
 
 
 def build_model(
     scenario: Scenario, *, explain: bool = False, deadline: Deadline | None = None
 ) -> BuiltModel:
-    """Build the model: variables, every hard rule of :data:`CONSTRAINTS`, fairness terms.
+    """Build the model: variables, every hard rule of :data:`~fairshift.rules.REGISTRY`, fairness.
 
     With ``explain=True`` every rule instance is guarded by an assumption literal and the
     fairness terms are left out, so that a conflict can only come from the hard rules.
@@ -78,10 +79,10 @@ def build_model(
     calendar = expand(scenario)
     model = cp_model.CpModel()
     variables = Variables(model, calendar)
-    context = RuleContext(model, variables, calendar, explain=explain)
-    for add_rule in CONSTRAINTS.values():
+    context = ModelContext(model, variables, calendar, explain=explain)
+    for rule in REGISTRY:
         _check(deadline)
-        add_rule(context)
+        rule.encode(context)
     _check(deadline)
     objective = None if explain else Objective(model, variables, calendar)
     return BuiltModel(model, variables, calendar, context, objective)
@@ -242,7 +243,7 @@ _LADDER_SHARE = 0.5
 #: ...and at most this much deterministic work...
 _PROBE_WORK = 4.0
 #: ...in attempts of at most this much each.
-_ATTEMPT_WORK = 1.0
+_ATTEMPT_WORK = 0.5
 
 
 def _meets(values: list[int] | None, goal: StageGoal, spec: StageSpec) -> bool:
@@ -447,7 +448,7 @@ def optimise(
     *,
     progress: Progress | None = None,
     extra_stages: tuple[ExtraStage, ...] = (),
-    hint: dict[tuple[str, str, str], int] | None = None,
+    hint: dict[tuple[str, int], int] | None = None,
     deadline: Deadline | None = None,
     started: float | None = None,
 ) -> Schedule:
@@ -465,7 +466,7 @@ def optimise(
         Stages minimised after the fairness stages, e.g. the number of changed assignments
         when re-planning.
     hint
-        Initial values ``{(handle, role, slot_id): 0 or 1}`` for the first stage.
+        Initial values ``{(handle, duty position): 0 or 1}`` for the first stage.
     deadline
         When everything must be done (default: ``options.time_limit`` from now).
     started
@@ -485,8 +486,8 @@ def optimise(
     specs = [*fairness_stages(objective, bounds), *(_extra(*extra) for extra in extra_stages)]
     if hint is not None:
         state.solution = {
-            var.index: hint.get((handle, role.value, slot.id), 0)
-            for handle, role, slot, var in built.vars.items()
+            var.index: hint.get((handle, duty.position), 0)
+            for handle, duty, var in built.vars.items()
         }
     with interrupt.catching():
         return _optimise(state, specs, started)
@@ -541,14 +542,14 @@ def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
             final = goal.to_report(evaluate(expression, state.values))
             stages[i] = dataclasses.replace(stages[i], value=final)
     assignments = [
-        Assignment(slot.id, role, slot.start, slot.end, handle)
-        for handle, role, slot, var in built.vars.items()
+        Assignment(duty.id, duty.seat, duty.start, duty.end, handle, duty.shift)
+        for handle, duty, var in built.vars.items()
         if state.solution[var.index]
     ]
     proven = all(stage.status == "OPTIMAL" for stage in stages)
     return Schedule(
         scenario,
-        tuple(_ordered(assignments)),
+        tuple(_ordered(assignments, scenario)),
         Status.OPTIMAL if proven else Status.FEASIBLE,
         tuple(stages),
         time.perf_counter() - started,

@@ -1,26 +1,28 @@
-"""Spreading the hard days: month-end shifts, weekend days and public-holiday days.
+"""Spreading the hard turns and days: stage 4 of the objective, and its statistics.
 
-The last fairness stage of the objective spreads three *categories* of hard days, one after
-the other in this fixed order (:data:`CATEGORIES`):
+The last fairness stage spreads *categories*, one after the other in this fixed order
+(:func:`categories`):
 
-1. ``month_end_shifts``: month-end windows held;
-2. ``weekend_days``: Saturdays and Sundays on call in a weekly role (primary or secondary)
-   that are not one of the holder's own public holidays;
-3. ``holiday_days``: the holder's own public holidays on call in a weekly role.
+1. every seat marked ``spread`` (the default shape's month-end seat: ``month_end_shifts``),
+   counting the turns held;
+2. ``weekend_days``: Saturdays and Sundays on call (fractions of a day for shorter
+   intervals) that are not one of the holder's own public holidays;
+3. ``holiday_days``: the holder's own public holidays on call.
 
-Each category has its *eligible* engineers: for month-end shifts, those who meet
-``month_end.min_seniority`` and could take at least one window (leave and employment
-allowing); for weekend and holiday days, everyone who can hold a weekly role. An eligible
-engineer's *fair count* is the category's total split in proportion to availability among
-the eligible, and their *excess* is their count minus their fair count. The stage minimises
-the largest excess of each category in turn, each optimum fixed before the next. Engineers
-who are not eligible have no fair count and no excess ("n/a"), never a 0 that would widen a
-spread.
+Weekend and holiday days count duties of every shift type but month-end ones. Each category
+has its *eligible* engineers: for a seat, those whom no hard rule keeps off all of its
+duties (seniority, leave, employment, ...); for the days, those who could hold some duty
+that counts them. An eligible engineer's *fair count* is the category's total split in
+proportion to availability among the eligible, and their *excess* is their count minus their
+fair count. The stage minimises the largest excess of each category in turn, each optimum
+fixed before the next. Engineers who are not eligible have no fair count and no excess
+("n/a"), never a 0 that would widen a spread.
 
-Counts are whole numbers that add up to the category's total, so the largest excess cannot
-fall below an *apportionment bound* (:func:`apportionment_bound`): the least ``z`` for which
-every engineer may hold ``floor(fair count + z)`` (capped by what they could hold at all) and
-those caps still add up to the total. A schedule that meets it proves the category optimal.
+Counts add up to the category's total in whole units (turns, or the finest fraction of a day
+the pattern covers), so the largest excess cannot fall below an *apportionment bound*
+(:func:`apportionment_bound`): the least ``z`` for which every engineer may hold
+``floor(fair count + z)`` (capped by what they could hold at all) and those caps still add
+up to the total. A schedule that meets it proves the category optimal.
 
 Everything here is computed from the calendar and from schedule rows alone; the CP-SAT model
 (:mod:`fairshift.model.objective`) builds its expressions from :func:`unit_count`, so the
@@ -36,62 +38,130 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .burden import availability
-from .calendar import WEEKLY_ROLES, Role, ShiftCalendar, Slot, covered_dates, expand
+from .calendar import Duty, ShiftCalendar, expand
 from .scenario import Scenario
 
 if TYPE_CHECKING:
     from .schedule import Assignment
 
-#: The categories, in the order the objective spreads them.
-CATEGORIES = ("month_end_shifts", "weekend_days", "holiday_days")
-
-#: How people name one unit of each category.
-UNITS = {"month_end_shifts": "shifts", "weekend_days": "days", "holiday_days": "days"}
-
-#: Human names of the categories.
-LABELS = {
-    "month_end_shifts": "month-end shifts",
-    "weekend_days": "weekend days",
-    "holiday_days": "public-holiday days",
-}
+#: The day categories, after the seat categories.
+DAY_CATEGORIES = ("weekend_days", "holiday_days")
 
 
-def dates_count(
-    category: str, role: Role, dates: Iterable[dt.date], own: Mapping[dt.date, str]
-) -> int:
-    """How many units of ``category`` holding ``role`` over ``dates`` counts for its holder.
+@dataclass(frozen=True)
+class Category:
+    """One thing stage 4 spreads.
 
-    ``own`` are the holder's public holidays. A public holiday on a weekend is a holiday day,
-    not a weekend day.
+    Attributes
+    ----------
+    name
+        Id, e.g. ``"month_end_shifts"``, ``"day_p1_turns"``, ``"weekend_days"``.
+    label
+        In words, e.g. ``"month-end shifts"``.
+    unit
+        ``"shifts"``, ``"turns"`` or ``"days"``.
+    seat
+        ``(shift, seat)`` for a seat category; ``None`` for a day category.
     """
-    if category == "month_end_shifts":
-        return 1 if role is Role.MONTH_END else 0
-    if role not in WEEKLY_ROLES:
-        return 0
-    if category == "weekend_days":
-        return sum(1 for day in dates if day.weekday() >= 5 and day not in own)
-    if category == "holiday_days":
-        return sum(1 for day in dates if day in own)
-    raise ValueError(f"unknown category {category!r}; expected one of {', '.join(CATEGORIES)}")
+
+    name: str
+    label: str
+    unit: str
+    seat: tuple[str, str] | None = None
 
 
-def unit_count(calendar: ShiftCalendar, category: str, handle: str, role: Role, slot: Slot) -> int:
-    """Units of ``category`` that ``handle`` collects by holding ``role`` in ``slot``."""
-    return dates_count(category, role, slot.dates, calendar.holidays[handle])
+def categories(calendar: ShiftCalendar) -> tuple[Category, ...]:
+    """Stage 4's categories, in order: spread seats, then weekend and holiday days."""
+    found = []
+    for shift in calendar.pattern.shifts:
+        for seat in shift.seats:
+            if not seat.spread:
+                continue
+            if calendar.scenario.default_shape and (shift.name, seat.name) == (
+                "month-end",
+                "month_end",
+            ):
+                found.append(
+                    Category(
+                        "month_end_shifts", "month-end shifts", "shifts", (shift.name, seat.name)
+                    )
+                )
+                continue
+            name = f"{shift.name}_{seat.name}".replace("-", "_") + "_turns"
+            label = shift.name if len(shift.seats) == 1 else f"{shift.name}.{seat.name}"
+            found.append(Category(name, f"{label} turns", "turns", (shift.name, seat.name)))
+    found.append(Category("weekend_days", "weekend days", "days"))
+    found.append(Category("holiday_days", "public-holiday days", "days"))
+    return tuple(found)
 
 
-def eligible(calendar: ShiftCalendar, category: str) -> tuple[str, ...]:
-    """Handles of the engineers a category is spread among, in scenario order."""
-    scenario = calendar.scenario
-    if category == "month_end_shifts":
-        minimum = scenario.month_end.min_seniority
-        return tuple(
-            e.handle
-            for e in scenario.engineers
-            if e.seniority >= minimum
-            and any(calendar.blocked(e, window) is None for window in calendar.month_ends)
+def category(calendar: ShiftCalendar, name: str) -> Category:
+    """The category called ``name``."""
+    for found in categories(calendar):
+        if found.name == name:
+            return found
+    raise ValueError(f"unknown category {name!r}")
+
+
+def unit_count(calendar: ShiftCalendar, kind: Category, handle: str, duty: Duty) -> Fraction:
+    """Units of ``kind`` that ``handle`` collects by holding ``duty``."""
+    if kind.seat is not None:
+        return Fraction(1) if (duty.shift, duty.seat) == kind.seat else Fraction(0)
+    return day_count(calendar, kind.name, handle, duty.shift, duty.turn.covered)
+
+
+def day_count(
+    calendar: ShiftCalendar,
+    name: str,
+    handle: str,
+    shift: str,
+    covered: tuple[tuple[dt.date, Fraction], ...],
+) -> Fraction:
+    """Weekend or holiday days (``name``) in ``covered``, for ``handle``, on ``shift``."""
+    if calendar.shift_type(shift).month_end:
+        return Fraction(0)
+    own = calendar.holidays[handle]
+    if name == "weekend_days":
+        return sum(
+            (share for day, share in covered if day.weekday() >= 5 and day not in own), Fraction(0)
         )
-    return tuple(e.handle for e in scenario.engineers if calendar.available_weeks(e) > 0)
+    if name == "holiday_days":
+        return sum((share for day, share in covered if day in own), Fraction(0))
+    raise ValueError(f"unknown day category {name!r}; expected one of {', '.join(DAY_CATEGORIES)}")
+
+
+def open_duties(calendar: ShiftCalendar, kind: Category) -> tuple[Duty, ...]:
+    """The duties that count for ``kind``."""
+    if kind.seat is not None:
+        return calendar.duties_of(*kind.seat)
+    return tuple(d for d in calendar.duties if not calendar.shift_type(d.shift).month_end)
+
+
+def forbidden(calendar: ShiftCalendar, handle: str, duty: Duty) -> bool:
+    """Whether a hard rule keeps ``handle`` off ``duty`` outright."""
+    from .rules import FORBIDDING
+
+    cache = calendar.memo("forbidden", dict)
+    key = (handle, duty.position)
+    if key not in cache:
+        engineer = calendar.scenario.engineer(handle)
+        cache[key] = any(
+            rule.forbids(calendar, engineer, duty) is not None  # type: ignore[misc]
+            for rule in FORBIDDING
+        )
+    return bool(cache[key])
+
+
+def eligible(calendar: ShiftCalendar, kind: Category | str) -> tuple[str, ...]:
+    """Handles of the engineers a category is spread among, in scenario order."""
+    if isinstance(kind, str):
+        kind = category(calendar, kind)
+    duties = open_duties(calendar, kind)
+    return tuple(
+        e.handle
+        for e in calendar.scenario.engineers
+        if any(not forbidden(calendar, e.handle, d) for d in duties)
+    )
 
 
 @dataclass(frozen=True)
@@ -101,7 +171,7 @@ class Spread:
     Attributes
     ----------
     category
-        One of :data:`CATEGORIES`.
+        The category's name.
     counts
         Per engineer (everyone, in scenario order), the units held.
     fair
@@ -109,13 +179,13 @@ class Spread:
     """
 
     category: str
-    counts: dict[str, int]
+    counts: dict[str, Fraction]
     fair: dict[str, Fraction]
 
     @property
-    def total(self) -> int:
+    def total(self) -> Fraction:
         """Units held by anyone."""
-        return sum(self.counts.values())
+        return sum(self.counts.values(), Fraction(0))
 
     @property
     def excess(self) -> dict[str, Fraction]:
@@ -134,33 +204,34 @@ def fair_counts(
     """Split ``total`` among ``among`` in proportion to ``shares`` (evenly if all are zero)."""
     pool = sum((shares[h] for h in among), Fraction(0))
     if pool == 0:
-        return {h: Fraction(total, max(len(among), 1)) for h in among}
+        return {h: Fraction(total) / max(len(among), 1) for h in among}
     return {h: Fraction(total) * shares[h] / pool for h in among}
 
 
-def spread_of(scenario: Scenario, assignments: Iterable[Assignment], category: str) -> Spread:
-    """Counts, fair counts and excesses of ``category`` in a schedule's rows.
+def spread_of(scenario: Scenario, assignments: Iterable[Assignment], name: str) -> Spread:
+    """Counts, fair counts and excesses of category ``name`` in a schedule's rows.
 
     Rows naming someone outside the team, or unfilled, are ignored.
     """
+    from .rules import RowContext
+
     calendar = expand(scenario)
-    zone = scenario.rotation.timezone
-    counts = dict.fromkeys(scenario.handles, 0)
-    for a in assignments:
-        if a.engineer in counts:
-            own = calendar.holidays[a.engineer]
-            counts[a.engineer] += dates_count(
-                category, a.role, covered_dates(a.start, a.end, zone), own
-            )
-    among = eligible(calendar, category)
-    fair = fair_counts(sum(counts.values()), availability(calendar), among)
-    return Spread(category, counts, fair)
+    kind = category(calendar, name)
+    rows = RowContext(scenario, list(assignments))
+    counts = dict.fromkeys(scenario.handles, Fraction(0))
+    for handle, held in rows.held.items():
+        for _row, duty in held:
+            counts[handle] += unit_count(calendar, kind, handle, duty)
+    among = eligible(calendar, kind)
+    fair = fair_counts(sum(counts.values(), Fraction(0)), availability(calendar), among)
+    return Spread(name, counts, fair)
 
 
 def spreads(scenario: Scenario, assignments: Iterable[Assignment]) -> dict[str, Spread]:
-    """:func:`spread_of` for every category, in :data:`CATEGORIES` order."""
+    """:func:`spread_of` for every category, in :func:`categories` order."""
     rows = list(assignments)
-    return {category: spread_of(scenario, rows, category) for category in CATEGORIES}
+    calendar = expand(scenario)
+    return {kind.name: spread_of(scenario, rows, kind.name) for kind in categories(calendar)}
 
 
 # -- the apportionment bound ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .calendar import Role, expand
+from .calendar import expand
 from .errors import FairshiftError
 from .fairness import deviations
 from .scenario import Scenario
@@ -29,11 +29,13 @@ SWAP_COLUMNS = (
     "name",
     "gives_slot",
     "gives_start",
-    "role",
+    "seat",
     "max_abs_deviation",
     "sum_of_squares",
     "change_in_max_abs_deviation",
 )
+#: Columns of :func:`swaps` for the default shape: ``role`` (the seat's name) for ``seat``.
+DEFAULT_SWAP_COLUMNS = tuple("role" if c == "seat" else c for c in SWAP_COLUMNS)
 
 
 class SwapError(FairshiftError, ValueError):
@@ -58,8 +60,8 @@ def swaps(
 ) -> pd.DataFrame:
     """List the swaps of ``engineer``'s shift in ``slot_id`` that keep every hard rule.
 
-    A swap gives the shift to another engineer, who gives back one of their own shifts of
-    the same role.
+    A swap gives the shift to another engineer, who gives back one of their own turns in the
+    same seat.
 
     Parameters
     ----------
@@ -70,7 +72,7 @@ def swaps(
     engineer
         Handle of the engineer who wants to give the shift away.
     slot_id
-        The slot (``"week-012"`` or ``"month-end-2027-05"``).
+        The turn (``"week-012"``, ``"month-end-2027-05"``, ``"day-004"``).
     today
         Date the swap is agreed (default: the current date). Both shifts must start at least
         ``scenario.rules.swap_notice_days`` days after it.
@@ -78,7 +80,8 @@ def swaps(
     Returns
     -------
     pandas.DataFrame
-        One row per possible swap (columns :data:`SWAP_COLUMNS`): the partner, the slot they
+        One row per possible swap (columns :data:`SWAP_COLUMNS`, or
+        :data:`DEFAULT_SWAP_COLUMNS` for the default shape): the partner, the slot they
         give in return, and the fairness of the swapped schedule in days: the largest
         absolute deviation, the sum of squared deviations, and the change in the largest
         absolute deviation. Best first (smallest largest deviation, then sum of squares).
@@ -115,11 +118,12 @@ def swaps(
             f"{(given.start.date() - dt.timedelta(days=notice))}"
         )
     before_max, _ = _fairness(scenario, schedule)
+    default = scenario.default_shape
     names = {e.handle: e.name for e in scenario.engineers}
     rows = []
     for theirs in schedule.assignments:
         if (
-            theirs.role is not given.role
+            (theirs.shift, theirs.seat) != (given.shift, given.seat)
             or theirs.engineer in ("", engineer)
             or theirs.slot == slot_id
             or theirs.start < earliest
@@ -135,7 +139,7 @@ def swaps(
                 names[theirs.engineer],
                 theirs.slot,
                 theirs.start.isoformat(),
-                given.role.value,
+                given.seat if default else f"{given.shift}.{given.seat}",
                 float(largest),
                 float(squares),
                 float(largest - before_max),
@@ -143,7 +147,8 @@ def swaps(
             )
         )
     rows.sort(key=lambda row: row[-1])
-    return pd.DataFrame([row[:-1] for row in rows], columns=list(SWAP_COLUMNS))
+    columns = DEFAULT_SWAP_COLUMNS if default else SWAP_COLUMNS
+    return pd.DataFrame([row[:-1] for row in rows], columns=list(columns))
 
 
 def _swap(schedule: Schedule, given: Assignment, theirs: Assignment) -> Schedule:
@@ -156,23 +161,30 @@ def _swap(schedule: Schedule, given: Assignment, theirs: Assignment) -> Schedule
             changed.append(replace(a, engineer=given.engineer))
         else:
             changed.append(a)
-    return replace(schedule, assignments=tuple(_ordered(changed)))
+    return replace(schedule, assignments=tuple(_ordered(changed, schedule.scenario)))
 
 
-def slot_at(scenario: Scenario, role: Role, day: dt.date) -> str:
-    """Id of the ``role`` slot covering ``day`` (the week or month-end window it falls in).
+def slot_at(scenario: Scenario, seat: str, day: dt.date) -> str:
+    """Id of the turn of ``seat`` (``"shift.seat"``, or a seat name) covering ``day``.
 
     Raises
     ------
     SwapError
-        When no such slot covers that date.
+        When no such turn covers that date, or the seat is unknown.
     """
     calendar = expand(scenario)
-    pool = calendar.month_ends if role is Role.MONTH_END else calendar.weeks
-    for slot in pool:
-        if day in slot.dates or slot.start.date() == day:
-            return slot.id
-    raise SwapError(f"no {role.value} slot covers {day}")
+    pattern = calendar.pattern
+    if "." not in seat:
+        found = [s.name for s in pattern.shifts if any(x.name == seat for x in s.seats)]
+        seat = f"{found[0]}.{seat}" if len(found) == 1 else seat
+    try:
+        shift, name = pattern.resolve(seat, "--seat")
+    except FairshiftError as error:
+        raise SwapError(str(error)) from None
+    for duty in calendar.duties_of(shift, name):
+        if day in duty.dates or duty.start.date() == day:
+            return duty.id
+    raise SwapError(f"no {seat} turn covers {day}")
 
 
 # -- command line ---------------------------------------------------------------------------
@@ -185,8 +197,14 @@ def add_cli(commands: Any) -> None:
     parser.add_argument("schedule", help="schedule CSV, or the plan directory")
     parser.add_argument("--engineer", required=True, help="handle giving the shift away")
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--week", type=dt.date.fromisoformat, help="a date in the week")
-    where.add_argument("--month-end", type=dt.date.fromisoformat, help="a date in the window")
+    where.add_argument("--date", type=dt.date.fromisoformat, help="a date the turn covers")
+    where.add_argument(
+        "--week", type=dt.date.fromisoformat, help="a date in the week (default shape: primary)"
+    )
+    where.add_argument(
+        "--month-end", type=dt.date.fromisoformat, help="a date in the month-end window"
+    )
+    parser.add_argument("--seat", help="the seat, e.g. weekly.secondary or day.p1 (with --date)")
     parser.add_argument("--today", type=dt.date.fromisoformat, help="default: the current date")
     parser.set_defaults(run=cmd_swaps)
 
@@ -198,11 +216,15 @@ def cmd_swaps(args: argparse.Namespace) -> int:
     scenario = Scenario.from_toml(args.scenario)
     warn([scenario.outside_horizon(args.today, "--today") if args.today else None])
     schedule = Schedule.read_csv(scenario, args.schedule)
-    if args.week is not None:
-        role, day = Role.PRIMARY, args.week
+    if args.date is not None:
+        if not args.seat:
+            raise SwapError("--date needs --seat, e.g. --seat weekly.primary")
+        seat, day = args.seat, args.date
+    elif args.week is not None:
+        seat, day = args.seat or "weekly.primary", args.week
     else:
-        role, day = Role.MONTH_END, args.month_end
-    slot_id = slot_at(scenario, role, day)
+        seat, day = args.seat or "month-end.month_end", args.month_end
+    slot_id = slot_at(scenario, seat, day)
     table = swaps(scenario, schedule, args.engineer, slot_id, today=args.today)
     if table.empty:
         print(f"no swap for {args.engineer} in {slot_id} keeps every hard rule")

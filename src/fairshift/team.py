@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from .errors import ScenarioError
+from .times import DailyHours
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 
@@ -274,6 +275,9 @@ class Engineer:
         First and last day of employment in this rotation (inclusive); ``None`` is unbounded.
     history
         Burden above (+) or below (-) fair share carried over from earlier periods.
+    working_hours
+        Daily window of working hours in the engineer's own zone, e.g. ``"08:00-18:00"``;
+        only shift types with ``within_working_hours`` look at it. ``None``: unrestricted.
 
     Examples
     --------
@@ -292,6 +296,7 @@ class Engineer:
     joined: dt.date | None = None
     left: dt.date | None = None
     history: Fraction = Fraction(0)
+    working_hours: DailyHours | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.handle, str) or not _HANDLE.match(self.handle):
@@ -338,6 +343,9 @@ class Engineer:
             self.history, "history", decimals=2, low=-MAX_HISTORY, high=MAX_HISTORY
         )
         object.__setattr__(self, "history", history)
+        if self.working_hours is not None and not isinstance(self.working_hours, DailyHours):
+            hours = DailyHours.parse(self.working_hours, "working_hours")
+            object.__setattr__(self, "working_hours", hours)
 
 
 @dataclass(frozen=True)

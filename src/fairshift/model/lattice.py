@@ -3,8 +3,9 @@
 The LP relaxation splits shifts fractionally and meets every fair share exactly, so its bound
 on the largest deviation is the team's mean deviation. Real burdens are sums of whole shifts:
 engineer ``e`` can only carry a burden from the set ``R_e`` of sums of the shifts open to them
-(at most one weekly role per week; leave, employment, month-end seniority and hard holidays
-respected). A subset-sum pass gives ``R_e`` exactly for that relaxation.
+(at most one seat of each turn; every rule that keeps an engineer off a duty outright
+respected: leave, employment, seniority, periods, working hours, hard holidays). A subset-sum
+pass gives ``R_e`` exactly for that relaxation.
 
 Largest deviation at most ``z`` means, for every engineer, ``A * B_e - a_e * T + h_e <= z``
 (notation of :mod:`fairshift.model.objective`), so ``B_e`` is at most the largest value of
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..calendar import WEEKLY_ROLES, Role
-from ..policy import HolidayMode
+from ..calendar import Duty
+from ..spread import forbidden
 from .objective import Objective
 
 #: Beyond this magnitude the int64 arithmetic below could overflow: no bound is given.
@@ -212,48 +213,41 @@ def lattice(objective: Objective) -> Lattice | None:
     """The achievable burdens of every engineer, or ``None`` if the numbers are too large."""
     calendar = objective.calendar
     scenario = calendar.scenario
-    hard = scenario.rules.public_holidays is HolidayMode.HARD
-    minimum = scenario.month_end.min_seniority
     reachable: list[list[int]] = []
-    # Per shift (role, slot index): the engineers (by position) it is open to, and its weight.
-    holders: dict[tuple[Role, int], dict[int, int]] = {
-        (role, slot.index): {}
-        for role in (*WEEKLY_ROLES, Role.MONTH_END)
-        for slot in (calendar.month_ends if role is Role.MONTH_END else calendar.weeks)
+    # Per duty (seat id, position): the engineers (by position) it is open to, and its weight.
+    holders: dict[tuple[str, int], dict[int, int]] = {
+        (duty.seat_id, duty.position): {} for duty in calendar.duties
     }
+    # A turn's seats overlap in time: an engineer holds at most one of them.
+    turns: dict[tuple[str, int], list[Duty]] = {}
+    for duty in calendar.duties:
+        turns.setdefault((duty.shift, duty.index), []).append(duty)
 
-    def open_to(position: int, role: Role, index: int) -> int:
-        weight = objective.slot_weight(scenario.engineers[position].handle, role, index)
-        holders[role, index][position] = weight
+    def open_to(position: int, duty: Duty) -> int:
+        weight = objective.slot_weight(scenario.engineers[position].handle, duty)
+        holders[duty.seat_id, duty.position][position] = weight
         return weight
 
     # The subset sums below are bit sets as long as the largest burden: refuse (no lattice
     # bound, the stage still runs) when that would take more than a moment.
     budget = _MAX_BITS
     for engineer in scenario.engineers:
-        heaviest = sum(
-            max(objective.slot_weight(engineer.handle, role, week.index) for role in WEEKLY_ROLES)
-            for week in calendar.weeks
-        ) + sum(
-            objective.slot_weight(engineer.handle, Role.MONTH_END, window.index)
-            for window in calendar.month_ends
+        budget -= sum(
+            max(objective.slot_weight(engineer.handle, duty) for duty in duties)
+            for duties in turns.values()
         )
-        budget -= heaviest
         if budget < 0:
             return None
     for position, engineer in enumerate(scenario.engineers):
         sums = 1  # bit b set: burden b is achievable
-        for week in calendar.weeks:
-            if calendar.blocked(engineer, week) is not None:
-                continue
-            choices = [open_to(position, Role.SECONDARY, week.index)]
-            if not (hard and calendar.holiday_dates(engineer, week)):
-                choices.append(open_to(position, Role.PRIMARY, week.index))
-            sums |= _shifted(sums, choices)
-        if engineer.seniority >= minimum:
-            for window in calendar.month_ends:
-                if calendar.blocked(engineer, window) is None:
-                    sums |= sums << open_to(position, Role.MONTH_END, window.index)
+        for duties in turns.values():
+            choices = [
+                open_to(position, duty)
+                for duty in duties
+                if not forbidden(calendar, engineer.handle, duty)
+            ]
+            if choices:
+                sums |= _shifted(sums, choices)
         reachable.append(_bits(sums))
     if not all(holders.values()):
         return None  # nobody can hold some shift: the model is infeasible anyway
@@ -302,19 +296,19 @@ def _shifted(sums: int, choices: list[int]) -> int:
 
 
 def _heavy_classes(
-    holders: dict[tuple[Role, int], dict[int, int]], size: int, total_low: int, total_high: int
+    holders: dict[tuple[str, int], dict[int, int]], size: int, total_low: int, total_high: int
 ) -> tuple[ShiftClass, ...]:
     """Per weight level, how many shifts must be held at that weight or more, per total.
 
-    Levels are taken per role and over all roles together (one engineer's burden counts every
-    shift they hold, whatever its role). A shift whose lightest holder reaches the level is
+    Levels are taken per seat and over all seats together (one engineer's burden counts every
+    shift they hold, whatever its seat). A shift whose lightest holder reaches the level is
     always counted. One that only some holders weigh that much escapes the level by going to
     a lighter holder, which lowers the total ``T`` below ``total_high`` by at least
     ``max weight - lighter weight``; the escapes together cannot cost more than
     ``total_high - T``, so near the largest total few shifts escape.
     """
-    roles = (*WEEKLY_ROLES, Role.MONTH_END)
-    groups = [[key for key in holders if key[0] is role] for role in roles]
+    seats = list(dict.fromkeys(key[0] for key in holders))
+    groups = [[key for key in holders if key[0] == seat] for seat in seats]
     groups.append(list(holders))
     slack = total_high - np.arange(total_low, total_high + 1, dtype=np.int64)
     classes = []
@@ -344,7 +338,7 @@ def _heavy_classes(
 
 
 def _single_shift_floor(
-    holders: dict[tuple[Role, int], dict[int, int]],
+    holders: dict[tuple[str, int], dict[int, int]],
     big: int,
     share: IntArray,
     history: IntArray,

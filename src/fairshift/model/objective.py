@@ -26,10 +26,10 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from ..burden import availability, dates_burden, quantum
-from ..calendar import Role, ShiftCalendar
+from ..burden import availability, duty_burden, quantum
+from ..calendar import Duty, ShiftCalendar
 from ..errors import ScenarioError
-from ..spread import apportionment_bound, eligible, unit_count
+from ..spread import apportionment_bound, category, eligible, forbidden, open_duties, unit_count
 from .variables import Variables
 
 #: Resolution of stage 3: squared deviations are counted in quarter days.
@@ -52,7 +52,7 @@ class Objective:
     availability: dict[str, int] = field(default_factory=dict)
     burden: dict[str, cp_model.IntVar] = field(default_factory=dict)
     deviation: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    weights: dict[tuple[str, Role, int], int] = field(default_factory=dict)
+    weights: dict[tuple[str, int], int] = field(default_factory=dict)
     total: cp_model.IntVar = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,25 +68,26 @@ class Objective:
 
     # -- burden and deviation -------------------------------------------------------------
 
-    def slot_weight(self, handle: str, role: Role, index: int) -> int:
-        """Scaled burden of ``handle`` holding ``role`` in slot ``index``."""
-        return self.weights[handle, role, index]
+    def slot_weight(self, handle: str, duty: Duty) -> int:
+        """Scaled burden of ``handle`` holding ``duty``."""
+        return self.weights[handle, duty.position]
 
     def _build_burdens(self) -> None:
-        weights = self.calendar.scenario.weights
-        # A slot weighs the same for everyone who has public holidays on the same of its dates:
-        # compute each (role, slot, holidays) once, not once per engineer.
-        known: dict[tuple[Role, int, tuple[bool, ...]], int] = {}
+        calendar = self.calendar
+        people = {e.handle: e for e in calendar.scenario.engineers}
+        # A duty weighs the same for everyone with public holidays on the same of its dates:
+        # compute each (duty, holidays) once, not once per engineer.
+        known: dict[tuple[int, tuple[bool, ...]], int] = {}
         variables: dict[str, list[cp_model.IntVar]] = {h: [] for h in self.vars.handles}
         coefficients: dict[str, list[int]] = {h: [] for h in self.vars.handles}
-        for handle, role, slot, var in self.vars.items():
-            own = self.calendar.holidays[handle]
-            key = (role, slot.index, tuple(day in own for day in slot.dates))
+        for handle, duty, var in self.vars.items():
+            own = calendar.holidays[handle]
+            key = (duty.position, tuple(day in own for day in duty.dates))
             if key not in known:
-                value = dates_burden(weights, role, slot.dates, own) * self.scale
+                value = duty_burden(calendar, people[handle], duty) * self.scale
                 assert value.denominator == 1, "the weight quantum makes every burden integral"
                 known[key] = int(value)
-            self.weights[handle, role, slot.index] = known[key]
+            self.weights[handle, duty.position] = known[key]
             variables[handle].append(var)
             coefficients[handle].append(known[key])
         for handle in self.vars.handles:
@@ -201,54 +202,54 @@ class Objective:
             (2 * k - 1) * level for k, level in zip(range(low + 1, high + 1), levels, strict=True)
         )
 
-    def spread(self, category: str) -> SpreadTerm | None:
-        """Stage 4's term for one category of :data:`fairshift.spread.CATEGORIES`.
+    def spread(self, name: str) -> SpreadTerm | None:
+        """Stage 4's term for one category (see :func:`fairshift.spread.categories`).
 
         The largest scaled excess ``A_c * count_e - a_e * N_c`` over the category's eligible
         engineers, where ``N_c`` is the category's total, ``a_e`` an eligible engineer's
-        availability and ``A_c`` theirs together (equal shares when all are 0). ``None``
+        availability and ``A_c`` theirs together (equal shares when all are 0). Counts are
+        whole multiples of the category's finest fraction of a day (1 for turns). ``None``
         when nobody is eligible.
         """
         calendar = self.calendar
-        among = eligible(calendar, category)
+        kind = category(calendar, name)
+        among = eligible(calendar, kind)
         if not among:
             return None
         shares = [self.availability[h] for h in among]
         if sum(shares) == 0:
             shares = [1] * len(among)
         big_a = sum(shares)
-        known: dict[tuple[Role, int, tuple[bool, ...]], int] = {}
+        duties = open_duties(calendar, kind)
+        units = {(h, d.position): unit_count(calendar, kind, h, d) for d in duties for h in among}
+        grain = math.lcm(1, *(u.denominator for u in units.values()))
         counts: dict[str, list[tuple[cp_model.IntVar, int]]] = {h: [] for h in among}
-        # Per engineer and (kind, slot): the most one slot adds (one weekly role a week).
-        most: dict[str, dict[tuple[bool, int], int]] = {h: {} for h in among}
-        # Per (role, slot): the smallest and largest count any possible holder would add.
-        extremes: dict[tuple[Role, int], tuple[int, int]] = {}
-        people = {e.handle: e for e in calendar.scenario.engineers}
-        for handle, role, slot, var in self.vars.items():
-            if handle not in counts or calendar.blocked(people[handle], slot) is not None:
-                continue
-            own = calendar.holidays[handle]
-            key = (role, slot.index, tuple(day in own for day in slot.dates))
-            if key not in known:
-                known[key] = unit_count(calendar, category, handle, role, slot)
-            value = known[key]
-            if value:
-                counts[handle].append((var, value))
-                place = (role is Role.MONTH_END, slot.index)
-                most[handle][place] = max(most[handle].get(place, 0), value)
-            low, high = extremes.get((role, slot.index), (value, value))
-            extremes[role, slot.index] = (min(low, value), max(high, value))
+        # Per engineer and turn: the most one turn adds (one seat of a turn at a time).
+        most: dict[str, dict[tuple[str, int], int]] = {h: {} for h in among}
+        # Per duty: the smallest and largest count any possible holder would add.
+        extremes: dict[int, tuple[int, int]] = {}
+        for duty in duties:
+            for handle in among:
+                if forbidden(calendar, handle, duty):
+                    continue
+                value = int(units[handle, duty.position] * grain)
+                if value:
+                    counts[handle].append((self.vars.holds(handle, duty), value))
+                    place = (duty.shift, duty.index)
+                    most[handle][place] = max(most[handle].get(place, 0), value)
+                low, high = extremes.get(duty.position, (value, value))
+                extremes[duty.position] = (min(low, value), max(high, value))
         caps = {h: sum(most[h].values()) for h in among}
         n_low = sum(low for low, _ in extremes.values())
         n_high = sum(high for _, high in extremes.values())
-        total = self.model.new_int_var(n_low, n_high, f"{category}:total")
+        total = self.model.new_int_var(n_low, n_high, f"{name}:total")
         expressions = {
             h: cp_model.LinearExpr.weighted_sum([v for v, _ in terms], [c for _, c in terms])
             for h, terms in counts.items()
         }
         self.model.add(total == sum(expressions.values()))
         width = big_a * sum(caps.values()) + max(shares) * n_high
-        largest = self.model.new_int_var(-width, width, f"{category}:largest_excess")
+        largest = self.model.new_int_var(-width, width, f"{name}:largest_excess")
         self.model.add_max_equality(
             largest,
             [
@@ -258,14 +259,15 @@ class Objective:
         )
         bound = apportionment_bound(shares, [caps[h] for h in among], range(n_low, n_high + 1))
         return SpreadTerm(
-            category,
+            name,
             largest,
-            big_a,
+            big_a * grain,
             bound,
             tuple(shares),
             tuple(caps[h] for h in among),
             n_low,
             n_high,
+            grain,
         )
 
 
@@ -280,9 +282,13 @@ class SpreadTerm:
     largest
         The largest scaled excess over the eligible engineers (minimise it).
     scale
-        ``A_c``: divide a scaled excess by it for units of the category (days or shifts).
+        ``A_c`` times the grain: divide a scaled excess by it for units of the category.
     bound
         The apportionment bound on ``largest`` (``None`` if the caps cannot hold the total).
+    shares, caps, total_low, total_high
+        The eligible engineers' availabilities and most counts, and the total's range.
+    grain
+        Counts are in multiples of ``1 / grain`` of a unit.
     """
 
     category: str
@@ -293,6 +299,7 @@ class SpreadTerm:
     caps: tuple[int, ...] = ()
     total_low: int = 0
     total_high: int = 0
+    grain: int = 1
 
     def to_units(self, value: int | float) -> float:
         """A scaled excess in units of the category."""
@@ -302,14 +309,15 @@ class SpreadTerm:
         """The least largest excess above ``value`` that whole counts could give.
 
         A largest excess is ``A_c * count - a_e * N`` for some eligible engineer, a count
-        within their cap and a total ``N`` of the category.
+        within their cap and a total ``N`` of the category (counts in grains).
         """
+        big_a = sum(self.shares)
         best: int | None = None
         for share, cap in zip(self.shares, self.caps, strict=True):
             for total in range(self.total_low, self.total_high + 1):
-                count = (value + share * total) // self.scale + 1
+                count = (value + share * total) // big_a + 1
                 if 0 <= count <= cap:
-                    found = self.scale * count - share * total
+                    found = big_a * count - share * total
                     best = found if best is None else min(best, found)
         return best
 

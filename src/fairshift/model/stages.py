@@ -5,9 +5,10 @@
 1. ``max_deviation``: minimise the largest deviation (lattice bound);
 2. ``min_deviation``: maximise the smallest deviation (lattice bound);
 3. ``sum_of_squares``: minimise squared deviations in quarter days (CP-SAT's LP bound);
-4. one stage per category of :data:`fairshift.spread.CATEGORIES`, in that order:
-   ``month_end_shifts_excess``, ``weekend_days_excess``, ``holiday_days_excess``: minimise
-   the largest excess over the fair count among the eligible (apportionment bound).
+4. one stage per category of :func:`fairshift.spread.categories`, in that order (spread
+   seats such as ``month_end_shifts_excess``, then ``weekend_days_excess`` and
+   ``holiday_days_excess``): minimise the largest excess over the fair count among the
+   eligible (apportionment bound).
 
 A stage's :class:`StageGoal` is built only when the stage starts, from the values the earlier
 stages reached, so its variables and constraints never weigh on an earlier stage. Stage 4's
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from ..spread import CATEGORIES, LABELS, UNITS, eligible
+from ..spread import categories, eligible
 from .lattice import Lattice, lattice
 from .objective import Objective
 
@@ -190,19 +191,19 @@ def fairness_stages(objective: Objective, bounds: LatticeBounds) -> list[StageSp
             unit="quarter days^2",
         ),
     ]
-    for category in CATEGORIES:
-        if not eligible(objective.calendar, category):
+    for kind in categories(objective.calendar):
+        if not eligible(objective.calendar, kind):
             continue  # nobody to spread it among
         stages.append(
             StageSpec(
-                f"{category}_excess",
-                f"spread {LABELS[category]}: largest excess over the fair count among the "
-                f"eligible ({UNITS[category]})",
+                f"{kind.name}_excess",
+                f"spread {kind.label}: largest excess over the fair count among the "
+                f"eligible ({kind.unit})",
                 False,
                 0.5,
-                functools.partial(_spread_goal, objective, category),
+                functools.partial(_spread_goal, objective, kind.name),
                 best_effort=True,
-                unit=UNITS[category],
+                unit=kind.unit,
             )
         )
     return stages

@@ -4,56 +4,52 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from ..calendar import WEEKLY_ROLES, Role, ShiftCalendar, Slot
+from ..calendar import Duty, ShiftCalendar
 
 
 class Variables:
-    """One Boolean per (engineer, slot, role): whether this engineer holds this shift.
+    """One Boolean per (engineer, duty): whether this engineer holds this seat of this turn.
 
-    Callers ask questions (:meth:`holds`, :meth:`on_call`, :meth:`holders`); the storage is
+    Callers ask questions (:meth:`holds`, :meth:`holders`, :meth:`items`); the storage is
     private.
     """
 
     def __init__(self, model: cp_model.CpModel, calendar: ShiftCalendar) -> None:
         self.calendar = calendar
         self.handles = calendar.scenario.handles
-        self._vars: dict[tuple[str, Role, int], cp_model.IntVar] = {}
+        self._vars: dict[tuple[str, int], cp_model.IntVar] = {}
+        # Engineer by engineer, each shift type's turns in order: CP-SAT's default search
+        # branches in creation order, and this order proved the example's stages in a tenth
+        # of the time the duty-by-duty order took (0.08 s against 0.54 s for stage 1).
+        shifts = {shift.name: i for i, shift in enumerate(calendar.pattern.shifts)}
+        ordered = sorted(calendar.duties, key=lambda d: (shifts[d.shift], d.index, d.position))
         for handle in self.handles:
-            for week in calendar.weeks:
-                for role in WEEKLY_ROLES:
-                    self._vars[handle, role, week.index] = model.new_bool_var(
-                        f"{handle}:{role}:{week.id}"
-                    )
-            for slot in calendar.month_ends:
-                self._vars[handle, Role.MONTH_END, slot.index] = model.new_bool_var(
-                    f"{handle}:{Role.MONTH_END}:{slot.id}"
+            for duty in ordered:
+                self._vars[handle, duty.position] = model.new_bool_var(
+                    f"{handle}:{duty.seat_id}:{duty.id}"
                 )
 
-    def holds(self, handle: str, role: Role, slot: Slot) -> cp_model.IntVar:
-        """True when ``handle`` holds ``role`` in ``slot``."""
-        return self._vars[handle, role, slot.index]
+    @property
+    def duties(self) -> tuple[Duty, ...]:
+        """Every duty, in time order."""
+        return self.calendar.duties
 
-    def on_call(self, handle: str, week: Slot) -> cp_model.LinearExprT:
-        """1 when ``handle`` holds a weekly role (primary or secondary) in ``week``."""
-        return sum(self.holds(handle, role, week) for role in WEEKLY_ROLES)
+    def holds(self, handle: str, duty: Duty) -> cp_model.IntVar:
+        """True when ``handle`` holds ``duty``."""
+        return self._vars[handle, duty.position]
 
-    def holders(self, role: Role, slot: Slot) -> list[cp_model.IntVar]:
-        """Every engineer's variable for ``role`` in ``slot``."""
-        return [self.holds(handle, role, slot) for handle in self.handles]
-
-    def slots_of(self, role: Role) -> tuple[Slot, ...]:
-        """The slots that have ``role``."""
-        return self.calendar.month_ends if role is Role.MONTH_END else self.calendar.weeks
+    def holders(self, duty: Duty) -> list[cp_model.IntVar]:
+        """Every engineer's variable for ``duty``."""
+        return [self.holds(handle, duty) for handle in self.handles]
 
     def all(self) -> list[cp_model.IntVar]:
         """Every assignment variable (for hints and solution read-out)."""
         return list(self._vars.values())
 
-    def items(self) -> list[tuple[str, Role, Slot, cp_model.IntVar]]:
-        """``(handle, role, slot, variable)`` for every assignment variable."""
+    def items(self) -> list[tuple[str, Duty, cp_model.IntVar]]:
+        """``(handle, duty, variable)`` for every assignment variable, duty by duty."""
         return [
-            (handle, role, slot, self.holds(handle, role, slot))
-            for role in Role
-            for slot in self.slots_of(role)
+            (handle, duty, self._vars[handle, duty.position])
+            for duty in self.calendar.duties
             for handle in self.handles
         ]
