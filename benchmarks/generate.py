@@ -15,10 +15,16 @@ A team of ``size`` engineers over ``weeks`` weeks, the same for the same seed:
 - carried-over balances: about one in five engineers starts a day or two above or below
   fair share.
 
+:func:`follow_the_sun` makes a team in the shape of ``examples/follow-the-sun.toml``
+instead: three 8-hour shift types turning every two weeks, one per region (London, Los
+Angeles, Singapore), seniors-only Christmas and New Year, a senior P2 behind a junior P1.
+
 Run it to print a team, or to check that teams are feasible::
 
     python benchmarks/generate.py 16 104 --seed 0
     python benchmarks/generate.py --check --sizes 4 8 16
+    python benchmarks/generate.py 12 52 --follow-the-sun
+    python benchmarks/generate.py --check --follow-the-sun --sizes 12 48 --weeks 52
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import math
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -96,50 +103,59 @@ def seniority_mix(size: int) -> list[fs.Seniority]:
 
 
 class LeavePlanner:
-    """Places leave so that the weekly rota stays coverable.
+    """Places leave so that the rota stays coverable.
 
     Leave starts on a Monday and ends on a Friday (one or two working weeks). Because the
-    handoff is on Monday morning, such a leave blocks the week before it too; the planner
-    therefore counts the blocked weeks ``first - 1 .. last`` against a cap on how many
-    people may be away at once: a fifth of the team (at least two). In teams under six the
-    cap is one person, and a week's gap separates two people's leave, because three
-    engineers alone can only just cover two roles a week under the two-consecutive-weeks
-    rule.
+    handoff is on Monday morning, such a leave blocks the turn before it too; the planner
+    therefore counts the turns that hold weeks ``first - 1 .. last`` against a cap on how
+    many people may be away at once: a fifth of the team (at least two). In teams under six
+    the cap is one person, and a turn's gap separates two people's leave, because three
+    engineers alone can only just cover two seats a turn under the two-turns-in-a-row rule.
+
+    Turns are ``turn_weeks`` weeks long (one for the weekly rota). ``protected`` holds the
+    turns that some people's leave must stay clear of (``covers_protected=False``): the
+    month-end weeks of a weekly rota, the seniors-only holiday turns of a follow-the-sun one.
     """
 
-    def __init__(self, size: int, weeks: int, month_end_weeks: frozenset[int]) -> None:
+    def __init__(
+        self, size: int, weeks: int, protected: frozenset[int], *, turn_weeks: int = 1
+    ) -> None:
         self.weeks = weeks
+        self.turn_weeks = turn_weeks
+        self.turns = math.ceil(weeks / turn_weeks)
         self.cap = 1 if size < 6 else max(2, size // 5)
         self.gap = 1 if size < 6 else 0
-        self.month_end_weeks = month_end_weeks
-        self.away = [0] * weeks
+        self.protected = protected
+        self.away = [0] * self.turns
 
     def _span(self, first: int, length: int, gap: int = 0) -> range:
-        return range(max(0, first - 1 - gap), min(self.weeks, first + length + gap))
+        """Turns blocked by leave in weeks ``first .. first + length - 1``, ``gap`` either side."""
+        low = (first - 1) // self.turn_weeks - gap
+        high = (first + length - 1) // self.turn_weeks + 1 + gap
+        return range(max(0, low), min(self.turns, high))
 
-    def fits(self, first: int, length: int, *, covers_month_end: bool = True) -> bool:
+    def fits(self, first: int, length: int, *, covers_protected: bool = True) -> bool:
         """Whether leave in weeks ``first .. first + length - 1`` keeps under the cap."""
         blocked = self._span(first, length)
-        if not covers_month_end and any(w in self.month_end_weeks for w in blocked):
+        if not covers_protected and any(t in self.protected for t in blocked):
             return False
-        return all(self.away[w] < self.cap for w in self._span(first, length, self.gap))
+        return all(self.away[t] < self.cap for t in self._span(first, length, self.gap))
 
     def book(self, first: int, length: int) -> fs.Leave:
         """Record the leave and return it (Monday of week ``first`` to a Friday)."""
-        for w in self._span(first, length, self.gap):
-            self.away[w] += 1
+        for t in self._span(first, length, self.gap):
+            self.away[t] += 1
         start = START + dt.timedelta(weeks=first)
         return fs.Leave(start, start + dt.timedelta(weeks=length, days=-3))
 
     def plan(
-        self, rng: random.Random, per_year: int, *, covers_month_end: bool = True
+        self, rng: random.Random, per_year: int, *, covers_protected: bool = True
     ) -> tuple[fs.Leave, ...]:
         """One leave in each of ``per_year`` equal parts of every year of the horizon.
 
-        ``covers_month_end=False`` keeps the leave clear of every week that overlaps a
-        month-end window.
+        ``covers_protected=False`` keeps the leave clear of every protected turn.
         """
-        fits = functools.partial(self.fits, covers_month_end=covers_month_end)
+        fits = functools.partial(self.fits, covers_protected=covers_protected)
         periods = per_year * math.ceil(self.weeks / 52)
         part = self.weeks / periods
         booked = []
@@ -190,7 +206,7 @@ def team(size: int, weeks: int, seed: int = 0) -> fs.Scenario:
         i: planner.plan(
             rng,
             rng.choice((2, 2, 3)),
-            covers_month_end=not (lone_senior and levels[i] is fs.Seniority.SENIOR),
+            covers_protected=not (lone_senior and levels[i] is fs.Seniority.SENIOR),
         )
         for i in order
     }
@@ -231,6 +247,163 @@ def team(size: int, weeks: int, seed: int = 0) -> fs.Scenario:
     )
 
 
+#: Shift types of the follow-the-sun rotation: name, daily hours in London rotation time, and
+#: the region whose working day (08:00-18:00 in its own zone) holds them.
+FTS_SHIFTS = (
+    ("day", "09:00-17:00", Region("GB-ENG", "Europe/London", 1)),
+    ("evening", "17:00-01:00", Region("US-CA", "America/Los_Angeles", 1)),
+    ("night", "01:00-09:00", Region("SG", "Asia/Singapore", 1)),
+)
+#: Dates on which every seat of every turn needs a senior (month-day, inclusive).
+FTS_SENIOR_PERIODS = (("Christmas", "12-24", "12-26"), ("New Year", "12-31", "01-02"))
+FTS_TURN_WEEKS = 2
+
+
+def follow_the_sun(engineers: int, weeks: int, seed: int = 0) -> fs.Scenario:
+    """A synthetic 24/7 follow-the-sun team in the shape of ``examples/follow-the-sun.toml``.
+
+    Three 8-hour shift types (day 09:00-17:00, evening 17:00-01:00, night 01:00-09:00,
+    London rotation time) turn every two weeks, each with a P1 and a P2 (weight 0.5), held
+    within working hours at most two turns in a row. The engineers are split evenly over
+    London (GB-ENG), Los Angeles (US-CA) and Singapore (SG), all working 08:00-18:00 in their
+    own zone, so each region covers one shift type. Each region has a seeded mix of
+    seniorities with at least two seniors: Christmas and New Year need seniors in every seat,
+    and a junior P1 needs a senior P2. Leave is placed per region as in :func:`team`, counted
+    in two-week turns; seniors stay in over the seniors-only turns.
+
+    Examples
+    --------
+    >>> scenario = follow_the_sun(12, 52, seed=0)
+    >>> len(scenario.engineers), [s.name for s in scenario.pattern.shifts]
+    (12, ['day', 'evening', 'night'])
+    """
+    import tomllib
+
+    from fairshift.io import parse_scenario
+
+    if engineers < 4 * len(FTS_SHIFTS):
+        raise ValueError(
+            f"{engineers} engineers are too few: a follow-the-sun team needs at least "
+            f"{4 * len(FTS_SHIFTS)}, four per region"
+        )
+    rng = random.Random(f"fairshift-bench:follow-the-sun:{engineers}:{weeks}:{seed}")
+    protected = senior_turns(weeks)
+    lines = [
+        "[rotation]",
+        f'name = "Synthetic follow-the-sun team of {engineers} ({weeks} weeks, seed {seed})"',
+        f"start = {START}",
+        f"weeks = {weeks}",
+        'handoff = "09:00"',
+        'timezone = "Europe/London"',
+        "",
+        "[rules]",
+        "min_rest_hours = 8",
+        "swap_notice_days = 7",
+        "",
+        "[fairness]",
+        "weekday = 1.0",
+        "weekend = 1.5",
+        "public_holiday = 2.0",
+    ]
+    for name, hours, _ in FTS_SHIFTS:
+        lines += [
+            "",
+            "[[shifts]]",
+            f'name = "{name}"',
+            f'every = "{FTS_TURN_WEEKS} weeks"',
+            f'hours = "{hours}"',
+            "within_working_hours = true",
+            "max_in_a_row = 2",
+            'seats = ["p1", { name = "p2", weight = 0.5 }]',
+        ]
+    for name, first, last in FTS_SENIOR_PERIODS:
+        lines += [
+            "",
+            "[[periods]]",
+            f'name = "{name}"',
+            f'dates = {{ from = "{first}", to = "{last}" }}',
+            'min_seniority = "senior"',
+        ]
+    for name, _, _ in FTS_SHIFTS:
+        lines += [
+            "",
+            "[[rules.pairing]]",
+            f'seat = "{name}.p1"',
+            'when = "junior"',
+            f'partner = "{name}.p2"',
+            'needs = "senior"',
+        ]
+    order = [f"{name}.{seat}" for name, _, _ in FTS_SHIFTS for seat in ("p1", "p2")]
+    lines += [
+        "",
+        "[escalation]",
+        "order = [" + ", ".join(f'"{seat}"' for seat in [*order, "senior", "manager"]) + "]",
+        'manager = { name = "Dana Okafor", email = "dana.okafor@example.com" }',
+        "",
+        "[[pipelines]]",
+        'name = "Event ingestion"',
+        "investor_facing = true",
+    ]
+    sizes = [engineers // len(FTS_SHIFTS)] * len(FTS_SHIFTS)
+    for k in range(engineers % len(FTS_SHIFTS)):
+        sizes[k] += 1
+    i = 0
+    for (_, _, region), size in zip(FTS_SHIFTS, sizes, strict=True):
+        seniors = max(2, round(size * rng.choice((0.2, 0.25, 0.3))))
+        juniors = min(size - seniors, round(size * rng.choice((0.15, 0.2, 0.25, 0.3))))
+        levels = ["senior"] * seniors + ["junior"] * juniors
+        levels += ["mid"] * (size - len(levels))
+        rng.shuffle(levels)
+        planner = LeavePlanner(size, weeks, protected, turn_weeks=FTS_TURN_WEEKS)
+        order_of_booking = list(range(size))
+        rng.shuffle(order_of_booking)  # who books leave first gets the freest weeks
+        leave = {
+            k: planner.plan(rng, rng.choice((2, 2, 3)), covers_protected=levels[k] != "senior")
+            for k in order_of_booking
+        }
+        for k in range(size):
+            first = FIRST_NAMES[i % len(FIRST_NAMES)]
+            last = LAST_NAMES[(i * 7 + seed) % len(LAST_NAMES)]
+            periods = ", ".join(f"{{ start = {p.start}, end = {p.end} }}" for p in leave[k])
+            lines += [
+                "",
+                "[[engineers]]",
+                f'handle = "{first.lower()}{i:03d}"',
+                f'name = "{first} {last}"',
+                f'seniority = "{levels[k]}"',
+                f'holidays = "{region.code}"',
+                f'email = "{first.lower()}.{i:03d}@example.com"',
+                f'timezone = "{region.timezone}"',
+                'working_hours = "08:00-18:00"',
+                f"leave = [{periods}]",
+            ]
+            i += 1
+    return parse_scenario(tomllib.loads("\n".join(lines) + "\n"), source="follow_the_sun")
+
+
+def senior_turns(weeks: int) -> frozenset[int]:
+    """Two-week turns from :data:`START` that cover a date of a seniors-only period.
+
+    A turn covers the dates from its first Monday to the Monday that ends it (the night
+    shift before that morning's handoff).
+    """
+
+    def senior(day: dt.date) -> bool:
+        text = f"{day:%m-%d}"
+        return any(
+            first <= text <= last if first <= last else text >= first or text <= last
+            for _, first, last in FTS_SENIOR_PERIODS
+        )
+
+    turns = math.ceil(weeks / FTS_TURN_WEEKS)
+    days = 7 * FTS_TURN_WEEKS
+    return frozenset(
+        t
+        for t in range(turns)
+        if any(senior(START + dt.timedelta(days=t * days + d)) for d in range(days + 1))
+    )
+
+
 def month_end_weeks(rotation: fs.Rotation, month_end: fs.MonthEnd) -> frozenset[int]:
     """Indices of the weekly slots that overlap a month-end window."""
     placeholder = (
@@ -254,14 +427,23 @@ def feasible(scenario: fs.Scenario, time_limit: float = 30.0) -> bool | None:
     return False if status == cp_model.INFEASIBLE else None
 
 
-def check(sizes: list[int], horizons: list[int], seeds: list[int]) -> int:
-    """Print whether each generated team is feasible; exit status 1 if any is not."""
+def check(
+    sizes: list[int],
+    horizons: list[int],
+    seeds: list[int],
+    make: Callable[[int, int, int], fs.Scenario] | None = None,
+) -> int:
+    """Print whether each generated team is feasible; exit status 1 if any is not.
+
+    ``make`` builds a team from size, weeks and seed (default :func:`team`).
+    """
+    make = make or team
     failures = 0
     for size in sizes:
         for weeks in horizons:
             for seed in seeds:
                 started = time.perf_counter()
-                verdict = feasible(team(size, weeks, seed))
+                verdict = feasible(make(size, weeks, seed))
                 seconds = time.perf_counter() - started
                 text = {True: "feasible", False: "INFEASIBLE", None: "undecided"}[verdict]
                 print(f"{size:>4} engineers {weeks:>3} weeks seed {seed}: {text} ({seconds:.1f} s)")
@@ -291,12 +473,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[4, 8, 16])
     parser.add_argument("--weeks", dest="horizons", type=int, nargs="+", default=list(HORIZONS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--follow-the-sun",
+        action="store_true",
+        help="follow-the-sun teams (at least 12 engineers) instead of weekly ones",
+    )
     args = parser.parse_args(argv)
+    make = follow_the_sun if args.follow_the_sun else team
     if args.check:
-        return check(args.sizes, args.horizons, args.seeds)
+        return check(args.sizes, args.horizons, args.seeds, make)
     if args.size is None:
         parser.error("give a team size, or --check")
-    print(describe(team(args.size, args.weeks, args.seed)))
+    try:
+        scenario = make(args.size, args.weeks, args.seed)
+    except ValueError as error:
+        parser.error(str(error))
+    print(describe(scenario))
     return 0
 
 

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 import fairshift as fs
-from fairshift.burden import availability, dates_burden, quantum
+from fairshift.burden import availability, duty_burden, quantum
 from highs_worker import save_model
 
 WORKER = Path(__file__).resolve().parent / "highs_worker.py"
@@ -136,14 +136,16 @@ class StageOneMip:
     def _add_assignments(self) -> None:
         calendar, scenario = self.calendar, self.scenario
         for engineer in scenario.engineers:
-            own = calendar.holidays[engineer.handle]
             for role in fs.Role:
                 slots = calendar.month_ends if role is fs.Role.MONTH_END else calendar.weeks
+                shift = "month-end" if role is fs.Role.MONTH_END else "weekly"
                 for slot in slots:
                     key = (engineer.handle, role, slot.index)
                     allowed = self._allowed(engineer, role, slot)
                     self.column[key] = self._new_column(0.0, 1.0 if allowed else 0.0)
-                    self.weight[key] = dates_burden(scenario.weights, role, slot.dates, own)
+                    duty = calendar.duty(shift, role.value, slot.index)
+                    assert duty is not None
+                    self.weight[key] = duty_burden(calendar, engineer, duty)
 
     def _allowed(self, engineer: fs.Engineer, role: fs.Role, slot: fs.Slot) -> bool:
         """Whether no single-assignment rule (leave, employment, seniority, holidays) forbids it."""

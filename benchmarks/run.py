@@ -17,14 +17,22 @@ the next. Per instance the suite records:
 - teams of 4 to 32 engineers over 52 weeks solved with a 10 s limit (stages 1-2 within
   0.05 days of a proven bound).
 
-Stage-1 values are compared with the ``results.json`` of a reference commit (``--reference``)
-solved with the same time limit, so that a change that makes any instance worse shows.
+The instances are the bundled examples (``example`` for ``examples/pacific-infra.toml``,
+``example:NAME`` for the rotation-pattern examples ``examples/NAME.toml``), the synthetic
+weekly teams (``SIZExWEEKS``) and synthetic follow-the-sun teams (``ftsSIZExWEEKS``, see
+``generate.follow_the_sun``). HiGHS solves default-shape instances only.
+
+Stage-1 values are compared with the ``results.json`` of a reference commit (``--reference``,
+by default the last commit before rotation patterns) solved with the same time limit, and,
+with ``--reference-run``, with that commit's code solving the default-shape instances in the
+same run, so that a change that makes any instance worse shows.
 
 Usage::
 
-    python benchmarks/run.py                       # the full suite (see README.md)
-    python benchmarks/run.py --quick               # 4, 8 and 16 engineers, 10 s limits
+    python benchmarks/run.py --reference-run       # the full suite (see README.md)
+    python benchmarks/run.py --quick               # 4, 8, 16 engineers, fts12x52, 10 s limits
     python benchmarks/run.py --sizes 16 --weeks 104 --time-limit 30
+    python benchmarks/run.py --sizes --fts-sizes --time-limit 30   # the examples alone
     python benchmarks/run.py --report-only         # re-render from results.json
 """
 
@@ -35,6 +43,7 @@ import datetime as dt
 import gc
 import hashlib
 import importlib.metadata
+import io
 import json
 import os
 import platform
@@ -42,6 +51,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -53,17 +63,29 @@ import ortools
 
 import fairshift as fs
 from fairshift.solve import build_model
-from generate import HORIZONS, SIZES, team
-from highs_peer import solve as solve_with_highs
+from generate import HORIZONS, SIZES, follow_the_sun, team
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-EXAMPLE = ROOT / "examples" / "pacific-infra.toml"
+EXAMPLES = ROOT / "examples"
+EXAMPLE = EXAMPLES / "pacific-infra.toml"
+#: The bundled rotation-pattern examples, measured as ``example:NAME``.
+PATTERN_EXAMPLES = ("per-pipeline", "follow-the-sun", "holiday-season", "weekly-standby")
+#: Synthetic follow-the-sun teams of the full suite, measured as ``ftsSIZExWEEKS``.
+FTS_SIZES = (12, 48)
+FTS_HORIZONS = (52,)
+#: The last commit before rotation patterns: the default reference.
+BEFORE_PATTERNS = "cd519e2"
 #: Hand-written notes below this line in RESULTS.md survive regeneration.
 NOTES_MARKER = "<!-- Notes below this line are kept when the file is regenerated. -->"
-#: Stage-1 distance from the proven bound allowed at 200 x 104 (a quarter of a weekday).
+#: Stage-1 distance from the proven bound allowed at 200 x 104 and at follow-the-sun 48 x 52
+#: (a quarter of a weekday).
 GAP_TARGET = 0.25
 MEMORY_TARGET_MIB = 2048
+#: Seconds within which every example proves stages 1-3.
+EXAMPLE_PROOF_SECONDS = 10.0
+#: Stages 1-3: largest deviation, smallest deviation, sum of squares.
+MAIN_STAGES = ("max_deviation", "min_deviation", "sum_of_squares")
 EPSILON = 1e-9
 
 Row = dict[str, Any]
@@ -74,27 +96,74 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class Instance:
-    """One benchmark problem: the bundled example or a synthetic team."""
+    """One benchmark problem: a bundled example or a synthetic team.
+
+    ``kind`` is ``"team"`` (a synthetic weekly team, ``SIZExWEEKS``), ``"example"`` (a file
+    of ``examples/``: ``example`` for ``pacific-infra.toml``, ``example:NAME`` for
+    ``NAME.toml``) or ``"follow-the-sun"`` (a synthetic follow-the-sun team,
+    ``ftsSIZExWEEKS``).
+    """
 
     name: str
     engineers: int
     weeks: int
     seed: int
+    kind: str = "team"
 
     @classmethod
     def synthetic(cls, size: int, weeks: int, seed: int) -> Instance:
         return cls(f"{size}x{weeks}", size, weeks, seed)
 
     @classmethod
-    def example(cls) -> Instance:
-        scenario = fs.Scenario.from_toml(EXAMPLE)
-        return cls("example", len(scenario.engineers), scenario.rotation.weeks, 0)
+    def follow_the_sun(cls, size: int, weeks: int, seed: int) -> Instance:
+        return cls(f"fts{size}x{weeks}", size, weeks, seed, "follow-the-sun")
+
+    @classmethod
+    def example(cls, name: str | None = None) -> Instance:
+        """``examples/pacific-infra.toml`` as ``example``, or ``examples/NAME.toml``."""
+        label = "example" if name is None else f"example:{name}"
+        scenario = fs.Scenario.from_toml(example_path(label))
+        return cls(label, len(scenario.engineers), scenario.rotation.weeks, 0, "example")
 
     def scenario(self) -> fs.Scenario:
         """The scenario of this instance."""
-        if self.name == "example":
-            return fs.Scenario.from_toml(EXAMPLE)
+        if self.kind == "example":
+            return fs.Scenario.from_toml(example_path(self.name))
+        if self.kind == "follow-the-sun":
+            return follow_the_sun(self.engineers, self.weeks, self.seed)
         return team(self.engineers, self.weeks, self.seed)
+
+    @property
+    def default_shape(self) -> bool:
+        """Whether the scenario has the default shape (no ``[[shifts]]``)."""
+        if self.kind == "team":
+            return True
+        if self.kind == "follow-the-sun":
+            return False
+        return self.scenario().default_shape
+
+    def toml(self) -> str:
+        """The scenario file a user would write: the example as it is, or the team's TOML."""
+        if self.kind == "example":
+            return example_path(self.name).read_text()
+        return self.scenario().to_toml()
+
+
+def example_path(name: str) -> Path:
+    """The file of example instance ``name`` (``example`` or ``example:NAME``)."""
+    _, _, stem = name.partition(":")
+    return EXAMPLES / f"{stem}.toml" if stem else EXAMPLE
+
+
+def kind_of(row: Row) -> str:
+    """An instance's kind in a results row (rows written before patterns have none)."""
+    instance = row["instance"]
+    return instance.get("kind") or ("example" if instance["name"] == "example" else "team")
+
+
+def default_shape(row: Row) -> bool:
+    """Whether a results row's scenario has the default shape (no ``[[shifts]]``)."""
+    return bool(row.get("default_shape", True))
 
 
 # -- what a child process measures ----------------------------------------------------------
@@ -122,14 +191,20 @@ def fairness_summary(scenario: fs.Scenario, schedule: fs.Schedule) -> dict[str, 
 
 
 def unfilled(scenario: fs.Scenario, schedule: fs.Schedule) -> int:
-    """Shifts (slot and role) of the horizon that nobody holds."""
+    """Seats of the horizon's turns (one seat of one turn: a shift) that nobody holds."""
     calendar = fs.expand(scenario)
-    expected = {
-        (w.id, role) for w in calendar.weeks for role in (fs.Role.PRIMARY, fs.Role.SECONDARY)
-    }
-    expected |= {(m.id, fs.Role.MONTH_END) for m in calendar.month_ends}
-    held = {(a.slot, a.role) for a in schedule.assignments if a.engineer}
-    return len(expected - held)
+    shift_of: dict[str, list[str]] = {}
+    for shift in calendar.pattern.shifts:
+        for seat in shift.seats:
+            shift_of.setdefault(seat.name, []).append(shift.name)
+    held = set()
+    for a in schedule.assignments:
+        # A row without its shift type names a seat that exactly one shift type has.
+        shifts = [a.shift] if a.shift else shift_of.get(str(a.seat), [])
+        duty = calendar.find(shifts[0], str(a.seat), a.start) if len(shifts) == 1 else None
+        if a.engineer and duty is not None:
+            held.add(duty.position)
+    return len(calendar.duties) - len(held)
 
 
 @dataclass
@@ -245,6 +320,10 @@ def run_baselines(scenario: fs.Scenario) -> list[BaselineRun]:
 
 def run_highs(instance: Instance, args: argparse.Namespace) -> Row:
     """Child process: stage 1 as a MIP, solved with HiGHS (in a worker process of its own)."""
+    # Imported here: the peer follows fairshift's internals, and a peer that no longer
+    # imports fails its own measurement rather than the whole suite.
+    from highs_peer import solve as solve_with_highs
+
     scenario = instance.scenario()
     result = solve_with_highs(scenario, time_limit=args.highs_time_limit, seed=args.solver_seed)
     row = {f.name: getattr(result, f.name) for f in fields(result) if f.name != "schedule"}
@@ -263,7 +342,7 @@ def run_cli(instance: Instance, args: argparse.Namespace, time_limit: float | No
     with tempfile.TemporaryDirectory(prefix="fairshift-cli-") as tmp:
         scenario = instance.scenario()
         path = Path(tmp) / "scenario.toml"
-        path.write_text(EXAMPLE.read_text() if instance.name == "example" else scenario.to_toml())
+        path.write_text(instance.toml())
         out = Path(tmp) / "plan"
         command = [command_line, "plan", str(path), "--out", str(out), "--no-progress"]
         command += ["--seed", str(args.solver_seed)]
@@ -372,8 +451,14 @@ def spawn(
 
 
 def measure(instance: Instance, args: argparse.Namespace) -> Row:
-    """Every measurement of one instance."""
-    row: Row = {"instance": asdict(instance)}
+    """Every measurement of one instance.
+
+    HiGHS and the reference code measure default-shape instances only: the MIP peer models
+    the weekly primary/secondary and month-end shape, and code from before rotation patterns
+    cannot read ``[[shifts]]``.
+    """
+    shape = instance.default_shape
+    row: Row = {"instance": asdict(instance), "default_shape": shape}
     row.update(spawn("fairshift", instance, args, baselines=not args.no_baselines))
     ours = row["fairshift"]
     if instance.engineers <= args.determinism_up_to and ours.get("csv_sha256"):
@@ -397,9 +482,9 @@ def measure(instance: Instance, args: argparse.Namespace) -> Row:
             "seconds": first.get("seconds"),
             "objective": first.get("objective"),
         }
-    if not args.no_highs:
+    if not args.no_highs and shape:
         row.update(spawn("highs", instance, args, baselines=False))
-    if args.reference_source is not None:
+    if args.reference_source is not None and shape:
         # The reference commit's code, solved in this run on this machine: a regression shows
         # apart from the drift between machines and days.
         row["reference"] = spawn(
@@ -410,7 +495,7 @@ def measure(instance: Instance, args: argparse.Namespace) -> Row:
         row["workers"] = spawn("fairshift", instance, racing, baselines=False)["fairshift"]
         row["workers"]["count"] = args.compare_workers
     if (
-        instance.name != "example"
+        instance.kind == "team"
         and instance.weeks == 52
         and 4 <= instance.engineers <= 32
         and args.quick_limit > 0
@@ -508,10 +593,11 @@ def _labels(stages: list[Row]) -> list[str]:
     )
 
 
-def find(rows: list[Row], engineers: int, weeks: int) -> Row | None:
+def find(rows: list[Row], engineers: int, weeks: int, kind: str = "team") -> Row | None:
+    """The synthetic instance of ``kind`` with this many engineers and weeks."""
     for row in rows:
         inst = row["instance"]
-        if inst["name"] != "example" and (inst["engineers"], inst["weeks"]) == (engineers, weeks):
+        if kind_of(row) == kind and (inst["engineers"], inst["weeks"]) == (engineers, weeks):
             return row
     return None
 
@@ -538,7 +624,114 @@ def _lexicographic(stages: list[Row]) -> list[tuple[float, float]]:
     return key
 
 
-def targets(rows: list[Row], reference: Row | None = None) -> list[tuple[str, str, str]]:
+def reference_regressions(rows: list[Row]) -> tuple[list[Row], list[str]]:
+    """Rows solved by the reference code in this run, and those whose stage 1 is worse now.
+
+    Only default-shape instances have a reference solve (the reference code predates
+    rotation patterns). A stage-1 value more than 1e-6 days above the reference's, or none
+    at all, is worse.
+    """
+    pairs = [
+        row
+        for row in rows
+        if row.get("reference") and row["reference"].get("objective") is not None
+    ]
+    worse = [
+        f"{row['instance']['name']} {_num(row['fairshift'].get('objective'), 3)} > "
+        f"{row['reference']['objective']:.3f}"
+        for row in pairs
+        if row["fairshift"].get("objective") is None
+        or row["fairshift"]["objective"] > row["reference"]["objective"] + 1e-6
+    ]
+    return pairs, worse
+
+
+def every_example_target(rows: list[Row]) -> tuple[str, str, str]:
+    """Every bundled example proves stages 1-3 within :data:`EXAMPLE_PROOF_SECONDS`.
+
+    The seconds are the sum of the three stages' own times. An example whose stages were
+    stopped unproven before 10 s had passed (a run with a short time limit) says nothing
+    either way: the verdict is then ``inconclusive``, and ``-`` when an example was left out,
+    unless another example missed.
+    """
+    label = f"every example: stages 1-3 proven within {EXAMPLE_PROOF_SECONDS:g} s"
+    measured_rows = {row["instance"]["name"]: row for row in rows if kind_of(row) == "example"}
+    expected = ["example", *(f"example:{name}" for name in PATTERN_EXAMPLES)]
+    names = expected + [name for name in measured_rows if name not in expected]
+    cells, missing, cut_short, ok = [], [], False, True
+    for name in names:
+        short = name.partition(":")[2] or EXAMPLE.stem
+        row = measured_rows.get(name)
+        if row is None:
+            missing.append(short)
+            continue
+        ours = row["fairshift"]
+        stages = {s["name"]: s for s in _stages(ours)}
+        main = [stages[s] for s in MAIN_STAGES if s in stages]
+        if len(main) < len(MAIN_STAGES):
+            ok = False
+            cells.append(f"{short} {ours['status']}")
+            continue
+        seconds = sum(s["seconds"] for s in main)
+        open_stages = [
+            f"{s['name']} gap {_num(s.get('gap'), 3)}" for s in main if s["status"] != "OPTIMAL"
+        ]
+        fine = not open_stages and seconds <= EXAMPLE_PROOF_SECONDS + EPSILON
+        if open_stages and seconds < EXAMPLE_PROOF_SECONDS:
+            cut_short = True
+            cells.append(
+                f"{short} stopped unproven by the time limit after {seconds:.2f} s "
+                f"({', '.join(open_stages)})"
+            )
+            continue
+        ok = ok and fine
+        if open_stages:
+            cells.append(f"{short} NOT proven after {seconds:.2f} s ({', '.join(open_stages)})")
+        else:
+            cells.append(f"{short} proven in {seconds:.2f} s" + ("" if fine else " (too slow)"))
+    if not cells:
+        return label, "not run", "-"
+    measured = "; ".join(cells)
+    if missing:
+        measured += f"; not run: {', '.join(missing)}"
+    if not ok:
+        verdict = "MISSED"
+    elif cut_short:
+        verdict = "inconclusive"
+    else:
+        verdict = "-" if missing else "met"
+    return label, measured, verdict
+
+
+def follow_the_sun_target(rows: list[Row], time_limit: float | None) -> tuple[str, str, str]:
+    """Follow-the-sun 48 x 52: stage 1 within :data:`GAP_TARGET` days of its bound in 60 s.
+
+    A run with a shorter time limit that misses says nothing about 60 s: its verdict is
+    ``inconclusive``.
+    """
+    label = f"follow-the-sun 48 x 52: stage 1 within {GAP_TARGET} days of its proven bound in 60 s"
+    row = find(rows, 48, 52, kind="follow-the-sun")
+    if row is None:
+        return label, "not run", "-"
+    ours = row["fairshift"]
+    stages = _stages(ours)
+    first = next((s for s in stages if s["name"] == MAIN_STAGES[0]), {})
+    gap, seconds = first.get("gap"), first.get("seconds")
+    if not first:
+        return label, f"{ours['status']}: {ours.get('error') or 'no stage 1'}", "MISSED"
+    ok = gap is not None and gap <= GAP_TARGET + EPSILON and seconds is not None and seconds <= 60
+    measured = (
+        f"stage-1 gap {_num(gap, 3)} ({_num(first.get('value'), 3)} against "
+        f"{_num(first.get('bound'), 3)}), {first['status']} after {_num(seconds)} s"
+    )
+    if time_limit is not None and time_limit < 60 and not ok:
+        return label, f"{measured} (time limit {time_limit:g} s)", "inconclusive"
+    return label, measured, "met" if ok else "MISSED"
+
+
+def targets(
+    rows: list[Row], reference: Row | None = None, settings: Row | None = None
+) -> list[tuple[str, str, str]]:
     """``(target, measured, verdict)`` for each target this run covers."""
     out: list[tuple[str, str, str]] = []
     example = next((r for r in rows if r["instance"]["name"] == "example"), None)
@@ -577,6 +770,7 @@ def targets(rows: list[Row], reference: Row | None = None) -> list[tuple[str, st
         ok = ours["status"] == "OPTIMAL" and ours["seconds"] < 1.0
         measured = f"{ours['status']} in {_num(ours.get('seconds'))} s"
         out.append((label, measured, "met" if ok else "MISSED"))
+    out.append(every_example_target(rows))
 
     # -- the time-limit promise ----------------------------------------------------------
     label = "every instance: `fairshift plan` ends within its time limit + 2 s, outputs written"
@@ -648,19 +842,16 @@ def targets(rows: list[Row], reference: Row | None = None) -> list[tuple[str, st
             measured += f" (worse: {'; '.join(worse)})"
         out.append((label, measured, "met" if not worse else "MISSED"))
 
-    label = "nothing regresses: stage-1 value no worse than the reference code, same run"
-    pairs = [row for row in rows if row.get("reference") and row["reference"].get("objective")]
+    label = "default-pattern instances no worse than before patterns, side by side in one run"
+    pairs, worse = reference_regressions(rows)
     if not pairs:
         out.append((label, "not run", "-"))
     else:
-        worse = [
-            f"{row['instance']['name']} {row['fairshift']['objective']:.3f} > "
-            f"{row['reference']['objective']:.3f}"
-            for row in pairs
-            if row["fairshift"].get("objective") is None
-            or row["fairshift"]["objective"] > row["reference"]["objective"] + 1e-6
-        ]
-        measured = f"{len(pairs) - len(worse)} of {len(pairs)} no worse"
+        commit = (settings or {}).get("reference_run") or "the reference code"
+        measured = f"{len(pairs) - len(worse)} of {len(pairs)} no worse on stage 1 than {commit}"
+        skipped = sum(not default_shape(row) for row in rows)
+        if skipped:
+            measured += f"; {skipped} pattern instances skipped (no patterns there)"
         if worse:
             measured += f" (worse: {'; '.join(worse)})"
         out.append((label, measured, "met" if not worse else "MISSED"))
@@ -712,6 +903,7 @@ def targets(rows: list[Row], reference: Row | None = None) -> list[tuple[str, st
         )
         measured = f"stage-1 gap {_num(gap)} after {_num(seconds)} s, peak {memory:.0f} MiB"
         out.append((label, measured, "met" if ok else "MISSED"))
+    out.append(follow_the_sun_target(rows, (settings or {}).get("time_limit")))
 
     compared = worse_count = 0
     for row in rows:
@@ -808,6 +1000,8 @@ def reference_table(rows: list[Row], reference: Row | None) -> list[str]:
     )
     recorded = (reference or {}).get("stage1", {})
     for row in rows:
+        if not default_shape(row):
+            continue
         name = row["instance"]["name"]
         lines.append(
             _cells(
@@ -841,7 +1035,7 @@ def cli_table(rows: list[Row]) -> list[str]:
                     "-" if wall is None else f"{wall - cli['limit']:+.2f}",
                     cli["status"],
                     "-" if cli.get("violations") is None else cli["violations"],
-                    cli.get("headline", "").replace("|", "/"),
+                    " ".join(cli.get("headline", "").split()).replace("|", "/"),
                 ]
             )
         )
@@ -1142,14 +1336,28 @@ def render(results: Row, notes: str) -> str:
         "## Targets",
         "",
         *_header(["target", "measured", "verdict"]),
-        *(_cells(list(t)) for t in targets(rows, results.get("reference"))),
+        *(_cells(list(t)) for t in targets(rows, results.get("reference"), settings)),
         "",
         "## fairshift",
         "",
         "Stage times marked `*` stopped at the time limit before their proof.",
         "",
-        *fairshift_table(rows),
+        *fairshift_table([row for row in rows if default_shape(row)]),
         "",
+    ]
+    patterned = [row for row in rows if not default_shape(row)]
+    if patterned:
+        lines += [
+            "### Rotation patterns",
+            "",
+            "Scenarios with `[[shifts]]`: the bundled pattern examples (`example:NAME`) and "
+            "synthetic follow-the-sun teams (`ftsSIZExWEEKS`). Their stage-4 categories are "
+            "their own (`-`: a category the instance does not have).",
+            "",
+            *fairshift_table(patterned),
+            "",
+        ]
+    lines += [
         "![Solve time and peak memory against team size](scaling.png)",
         "",
         "### Stages",
@@ -1175,13 +1383,19 @@ def render(results: Row, notes: str) -> str:
             "",
         ]
     if results.get("reference") or any(row.get("reference") for row in rows):
-        commit = (results.get("reference") or {}).get("commit", "the reference commit")
+        commit = (
+            (results.get("reference") or {}).get("commit")
+            or settings.get("reference_run")
+            or "the reference commit"
+        )
         lines += [
             f"## Stage 1 against {commit}",
             "",
             "The largest deviation (days) as recorded in that commit's `results.json`, as its "
             "code gives it in this run on this machine, and as this code gives it. The same "
-            "code can differ between runs: stages cut short by the clock depend on speed.",
+            "code can differ between runs: stages cut short by the clock depend on speed. "
+            "Instances with rotation patterns are left out: code from before patterns cannot "
+            "read them.",
             "",
             *reference_table(rows, results.get("reference")),
             "",
@@ -1204,7 +1418,7 @@ def render(results: Row, notes: str) -> str:
             "## HiGHS on stage 1",
             "",
             "The same stage-1 model (largest deviation, every hard rule) as a MIP. `agree` "
-            "compares the two proven optima.",
+            "compares the two proven optima. The MIP models the default shape only.",
             "",
             *highs_table(rows),
             "",
@@ -1226,22 +1440,31 @@ def render(results: Row, notes: str) -> str:
 
 
 def plot(rows: list[Row], path: Path) -> None:
-    """Solve time and peak memory against team size, per horizon, proven or not."""
+    """Solve time and peak memory against team size, per horizon, proven or not.
+
+    The synthetic weekly teams are drawn per horizon; synthetic follow-the-sun teams, when
+    the run has them, as a series of their own.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    synthetic = [r for r in rows if r["instance"]["name"] != "example"]
+    synthetic = [r for r in rows if kind_of(r) in ("team", "follow-the-sun")]
     fig, (times, memory) = plt.subplots(1, 2, figsize=(12, 4.5))
     colours = {52: "tab:blue", 104: "tab:orange"}
-    for weeks in sorted({r["instance"]["weeks"] for r in synthetic}):
-        group = sorted(
-            (r for r in synthetic if r["instance"]["weeks"] == weeks),
-            key=lambda r: r["instance"]["engineers"],
-        )
-        colour = colours.get(weeks, "tab:gray")
+    groups: list[tuple[str, str, list[Row]]] = []
+    for kind, prefix in (("team", ""), ("follow-the-sun", "follow-the-sun, ")):
+        of_kind = [r for r in synthetic if kind_of(r) == kind]
+        for weeks in sorted({r["instance"]["weeks"] for r in of_kind}):
+            colour = colours.get(weeks, "tab:gray") if kind == "team" else "tab:green"
+            group = sorted(
+                (r for r in of_kind if r["instance"]["weeks"] == weeks),
+                key=lambda r: r["instance"]["engineers"],
+            )
+            groups.append((f"{prefix}{weeks} weeks", colour, group))
+    for name, colour, group in groups:
         series: list[tuple[str, str, Callable[[Row], tuple[float | None, bool]]]] = [
             ("fairshift, all stages", "-o", _total),
             ("fairshift, stage 1", "--s", _stage_one),
@@ -1255,7 +1478,7 @@ def plot(rows: list[Row], path: Path) -> None:
             xs = [p[0] for p in points]
             ys = [p[1] for p in points]
             times.plot(
-                xs, ys, style, color=colour, label=f"{label}, {weeks} weeks", markerfacecolor="none"
+                xs, ys, style, color=colour, label=f"{label}, {name}", markerfacecolor="none"
             )
             proven = [(x, y) for x, y, ok in points if ok]
             if proven:
@@ -1263,7 +1486,7 @@ def plot(rows: list[Row], path: Path) -> None:
         mem = [(r["instance"]["engineers"], r["fairshift"].get("peak_rss_mib")) for r in group]
         mem = [(x, y) for x, y in mem if y]
         if mem:
-            memory.plot(*zip(*mem, strict=True), "-o", color=colour, label=f"{weeks} weeks")
+            memory.plot(*zip(*mem, strict=True), "-o", color=colour, label=name)
     for engineers, seconds in ((16, 5), (100, 30), (200, 60)):
         times.plot(engineers, seconds, "k_", markersize=18)
     times.set(
@@ -1357,8 +1580,31 @@ def write_outputs(results: Row, out: Path) -> None:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=list(SIZES),
+        help="sizes of the synthetic weekly teams (none: leave them out)",
+    )
     parser.add_argument("--weeks", type=int, nargs="+", default=list(HORIZONS))
+    parser.add_argument(
+        "--fts-sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        metavar="N",
+        help="sizes of the synthetic follow-the-sun teams, at least 12 (default 12 48; "
+        "12 with --quick; none: leave them out)",
+    )
+    parser.add_argument(
+        "--fts-weeks",
+        type=int,
+        nargs="+",
+        default=list(FTS_HORIZONS),
+        metavar="W",
+        help="horizons of the follow-the-sun teams in weeks (default 52)",
+    )
     parser.add_argument(
         "--time-limit",
         type=float,
@@ -1372,7 +1618,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="seconds for HiGHS (default: --time-limit)",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: 4, 8 and 16 engineers, 10 s limits"
+        "--quick",
+        action="store_true",
+        help="smoke run: 4, 8 and 16 engineers, follow-the-sun 12 x 52, 10 s limits",
     )
     parser.add_argument("--seed", type=int, default=0, help="team generator seed")
     parser.add_argument("--solver-seed", type=int, default=0)
@@ -1430,16 +1678,28 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-cli", action="store_true", help="skip timing `fairshift plan`")
     parser.add_argument(
         "--reference",
-        default="1a6e46c",
+        default=BEFORE_PATTERNS,
         metavar="COMMIT",
-        help="compare stage-1 values with this commit's results.json (default 1a6e46c)",
+        help="compare stage-1 values with this commit's results.json and, with "
+        f"--reference-run, its code (default {BEFORE_PATTERNS}, the last before rotation "
+        "patterns)",
     )
     parser.add_argument(
         "--reference-run",
         action="store_true",
-        help="also solve every instance with the --reference commit's code, side by side",
+        help="also solve every default-shape instance with the --reference commit's code, "
+        "side by side",
     )
-    parser.add_argument("--no-example", action="store_true", help="skip the bundled example")
+    parser.add_argument(
+        "--no-example",
+        action="store_true",
+        help="skip the bundled examples (pacific-infra and the pattern examples)",
+    )
+    parser.add_argument(
+        "--no-patterns",
+        action="store_true",
+        help="skip the rotation-pattern instances (pattern examples, follow-the-sun teams)",
+    )
     parser.add_argument("--no-highs", action="store_true", help="skip the HiGHS peer")
     parser.add_argument("--no-baselines", action="store_true", help="skip the baselines")
     parser.add_argument("--out", type=Path, default=HERE, help="output folder")
@@ -1455,6 +1715,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes = [4, 8, 16]
+    if args.fts_sizes is None:
+        args.fts_sizes = [12] if args.quick else list(FTS_SIZES)
+    small = [size for size in args.fts_sizes if size < 12]
+    if small:
+        parser.error(f"--fts-sizes: a follow-the-sun team needs at least 12 engineers, got {small}")
     if args.time_limit is None:
         args.time_limit = 10.0 if args.quick else 60.0
     if args.highs_time_limit is None:
@@ -1502,20 +1767,18 @@ def main(argv: list[str] | None = None) -> int:
 
     args.reference_source = None
     if args.reference_run and args.reference:
-        checkout = Path(tempfile.mkdtemp(prefix="fairshift-reference-")) / "tree"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "-f", str(checkout), args.reference],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        args.reference_source = checkout / "src"
-    instances = [] if args.no_example or not EXAMPLE.exists() else [Instance.example()]
-    instances += [
-        Instance.synthetic(size, weeks, args.seed)
-        for weeks in sorted(args.weeks)
-        for size in sorted(args.sizes)
-    ]
+        try:
+            args.reference_source = export_source(args.reference)
+        except (OSError, subprocess.CalledProcessError, tarfile.TarError) as error:
+            detail = getattr(error, "stderr", None) or str(error)
+            if isinstance(detail, bytes):
+                detail = detail.decode(errors="replace")
+            print(
+                f"run.py: error: cannot export the code of {args.reference}: {detail.strip()}",
+                file=sys.stderr,
+            )
+            return 2
+    instances = choose_instances(args)
     results: Row = {
         "machine": machine(),
         "settings": {
@@ -1529,6 +1792,7 @@ def main(argv: list[str] | None = None) -> int:
             "compare_workers": args.compare_workers,
             "quick_limit": args.quick_limit,
             "cli_limit": args.cli_limit,
+            "reference_run": args.reference if args.reference_source is not None else None,
         },
         "reference": reference(args.reference, args.time_limit),
         "instances": [],
@@ -1537,25 +1801,72 @@ def main(argv: list[str] | None = None) -> int:
         run_all(instances, args, results)
     finally:
         if args.reference_source is not None:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(args.reference_source.parent)],
-                cwd=ROOT,
-                check=False,
-                capture_output=True,
-            )
+            shutil.rmtree(args.reference_source.parent, ignore_errors=True)
     print(f"wrote {args.out / 'RESULTS.md'}")
     return 0
 
 
+def choose_instances(args: argparse.Namespace) -> list[Instance]:
+    """The instances of this run, in order: examples, weekly teams, follow-the-sun teams."""
+    instances = []
+    if not args.no_example:
+        names = ["example"]
+        if not args.no_patterns:
+            names += [f"example:{name}" for name in PATTERN_EXAMPLES]
+        instances += [
+            Instance.example(name.partition(":")[2] or None)
+            for name in names
+            if example_path(name).exists()
+        ]
+    instances += [
+        Instance.synthetic(size, weeks, args.seed)
+        for weeks in sorted(args.weeks)
+        for size in sorted(args.sizes)
+    ]
+    if not args.no_patterns:
+        instances += [
+            Instance.follow_the_sun(size, weeks, args.seed)
+            for weeks in sorted(args.fts_weeks)
+            for size in sorted(args.fts_sizes)
+        ]
+    return instances
+
+
+def export_source(commit: str) -> Path:
+    """The ``src`` folder of ``commit``, exported to a new temporary folder.
+
+    ``git archive`` reads the commit alone: the repository's worktrees, index and checkout
+    stay as they are. The caller removes the exported folder's parent.
+    """
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "src"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="fairshift-reference-"))
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+                tar.extractall(folder, filter="data")
+            else:
+                tar.extractall(folder)  # the repository's own commit: trusted
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder / "src"
+
+
 def run_all(instances: list[Instance], args: argparse.Namespace, results: Row) -> None:
     """Measure every instance, writing the results after each (an interrupted run keeps them)."""
+    width = max((len(instance.name) for instance in instances), default=8)
     for instance in instances:
         started = time.perf_counter()
         row = measure(instance, args)
         results["instances"].append(row)
         ours = row["fairshift"]
         print(
-            f"{instance.name:>8}: {ours['status']:<11} {_num(ours.get('seconds')):>7} s, "
+            f"{instance.name:>{width}}: {ours['status']:<11} {_num(ours.get('seconds')):>7} s, "
             f"max deviation {_num(ours.get('objective'), 3)} (bound {_num(ours.get('bound'), 3)})"
             f", {proven_text(row)}; {time.perf_counter() - started:.0f} s with checks",
             flush=True,

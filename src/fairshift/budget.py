@@ -16,9 +16,9 @@ from .scenario import Scenario
 OUTPUT_SECONDS = 1.0
 #: ...plus this much per engineer (the report's tables and pictures, one feed each)...
 OUTPUT_SECONDS_PER_ENGINEER = 0.01
-#: ...plus this much per on-call interval (one event in each of three feeds: measured 1.5 ms
-#: for follow-the-sun's 2,184 eight-hour intervals, 3.2 s in all)...
-OUTPUT_SECONDS_PER_INTERVAL = 0.002
+#: ...plus this much per on-call interval (one event in each of three feeds: measured 0.25 ms
+#: for follow-the-sun's 2,184 eight-hour intervals, 0.55 s in all)...
+OUTPUT_SECONDS_PER_INTERVAL = 0.0005
 #: ...but never more than this share of the time limit.
 OUTPUT_SHARE = 0.6
 
@@ -37,7 +37,7 @@ def output_reserve(scenario: Scenario, time_limit: float) -> float:
 
     Measured (benchmarks/RESULTS.md): about 0.8 s for the bundled example and 1.8 s for 200
     engineers x 104 weeks, tables, feeds, report and pictures together; feeds grow with the
-    on-call intervals (one event each per feed), 3.2 s for follow-the-sun's 2,184.
+    on-call intervals (one event each per feed), 0.55 s for follow-the-sun's 2,184.
 
     Examples
     --------
@@ -46,7 +46,7 @@ def output_reserve(scenario: Scenario, time_limit: float) -> float:
     >>> team = (fs.Engineer("ana", "Ana", "senior", "US"), fs.Engineer("bo", "Bo", "mid", "US"))
     >>> scenario = fs.Scenario(fs.Rotation("Ops", dt.date(2027, 1, 4), 4), team)
     >>> output_reserve(scenario, 60), output_reserve(scenario, 1)
-    (1.038, 0.6)
+    (1.024, 0.6)
     """
     from .calendar import expand
 

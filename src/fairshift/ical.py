@@ -39,6 +39,7 @@ import icalendar
 
 from .calendar import Duty, local, unavailable_interval
 from .errors import FairshiftError
+from .icstext import EventText, event_text
 from .io import write_atomic
 from .rules import RowContext
 from .schedule import Assignment, Schedule
@@ -893,29 +894,31 @@ def read_state(directory: str | Path) -> dict[str, Any] | None:
 # -- rendering -----------------------------------------------------------------------------
 
 
-def _vevent(event: _Event, mark: _Mark | None) -> icalendar.Event:
-    vevent = icalendar.Event()
-    vevent.add("UID", event.uid)
-    if mark is not None:
-        stamp = _parse_stamp(mark.modified, "state")
-        vevent.add("DTSTAMP", stamp)
-        vevent.add("LAST-MODIFIED", stamp)
-        vevent.add("SEQUENCE", mark.sequence)
-    vevent.add("DTSTART", event.start)
-    vevent.add("DTEND", event.end)
-    vevent.add("SUMMARY", clean_text(event.summary))
-    vevent.add("DESCRIPTION", clean_text(event.description, multiline=True))
-    vevent.add("CATEGORIES", [event.role.replace("_", "-")])
-    vevent.add("TRANSP", "OPAQUE" if event.busy else "TRANSPARENT")
-    vevent.add("STATUS", "CONFIRMED")
-    vevent.add("X-FAIRSHIFT-ROLE", icalendar.vText(event.role))
-    vevent.add("X-FAIRSHIFT-ENGINEER", icalendar.vText(clean_text(event.engineer)))
-    vevent.add("X-FAIRSHIFT-SLOT", icalendar.vText(clean_text(event.slot)))
-    return vevent
+def _text(event: _Event) -> EventText:
+    """What ``event`` says, cleaned of control characters, for :func:`event_text`."""
+    return EventText(
+        uid=event.uid,
+        start=event.start,
+        end=event.end,
+        summary=clean_text(event.summary),
+        description=clean_text(event.description, multiline=True),
+        category=event.role.replace("_", "-"),
+        busy=event.busy,
+        role=event.role,
+        engineer=clean_text(event.engineer),
+        slot=clean_text(event.slot),
+    )
+
+
+def _vevent(event: _Event, mark: _Mark | None) -> str:
+    """The VEVENT of ``event`` with its state (``None``: bare, for its digest)."""
+    if mark is None:
+        return event_text(_text(event), None, None)
+    return event_text(_text(event), _parse_stamp(mark.modified, "state"), mark.sequence)
 
 
 def _digest(event: _Event) -> str:
-    return hashlib.sha256(_vevent(event, None).to_ical()).hexdigest()[:20]
+    return hashlib.sha256(_vevent(event, None).encode("utf-8")).hexdigest()[:20]
 
 
 def _horizon(schedule: Schedule, events: Iterable[_Event]) -> tuple[dt.datetime, dt.datetime]:
@@ -947,10 +950,11 @@ def _render(
     cal.add("X-PUBLISHED-TTL", f"PT{int(refresh.total_seconds()) // 3600}H")
     for zone in sorted({feed.zone} | {str(e.start.tzinfo) for e in feed.events}):
         cal.add_component(zones[zone])
-    for event in feed.events:
-        cal.add_component(_vevent(event, marks[event.uid]))
-    data: bytes = cal.to_ical()
-    return data
+    head: bytes = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    events = "".join(_vevent(event, marks[event.uid]) for event in feed.events)
+    return head[: -len(end)] + events.encode("utf-8") + end
 
 
 def render_feeds(
