@@ -279,8 +279,6 @@ def follow_the_sun(engineers: int, weeks: int, seed: int = 0) -> fs.Scenario:
     """
     import tomllib
 
-    from fairshift.io import parse_scenario
-
     if engineers < 4 * len(FTS_SHIFTS):
         raise ValueError(
             f"{engineers} engineers are too few: a follow-the-sun team needs at least "
@@ -378,7 +376,7 @@ def follow_the_sun(engineers: int, weeks: int, seed: int = 0) -> fs.Scenario:
                 f"leave = [{periods}]",
             ]
             i += 1
-    return parse_scenario(tomllib.loads("\n".join(lines) + "\n"), source="follow_the_sun")
+    return fs.Scenario.from_dict(tomllib.loads("\n".join(lines) + "\n"), source="follow_the_sun")
 
 
 def senior_turns(weeks: int) -> frozenset[int]:

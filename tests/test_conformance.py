@@ -20,7 +20,6 @@ from ortools.sat.python import cp_model
 
 import fairshift as fs
 from conftest import engineer, scenario, solve
-from fairshift.io import parse_scenario
 from fairshift.rules import REGISTRY, RowContext
 from fairshift.solve import build_model
 
@@ -136,7 +135,7 @@ left = 2027-01-26
 @functools.cache
 def planned_pattern() -> tuple[fs.Scenario, fs.Schedule]:
     """Two weekly layers with daily hours: working hours, rest and a dated period bind."""
-    s = parse_scenario(tomllib.loads(PATTERN), source="pattern")
+    s = fs.Scenario.from_dict(tomllib.loads(PATTERN), source="pattern")
     schedule = solve(s)
     assert fs.validate(s, schedule) == []
     return s, schedule
@@ -201,7 +200,9 @@ SMALL = scenario(
 )
 
 
-SMALL_PATTERN = parse_scenario(tomllib.loads(PATTERN), source="pattern").with_horizon(weeks=2)
+SMALL_PATTERN = fs.Scenario.from_dict(tomllib.loads(PATTERN), source="pattern").with_horizon(
+    weeks=2
+)
 
 
 @pytest.mark.parametrize("small", [SMALL, SMALL_PATTERN], ids=["default", "pattern"])

@@ -17,7 +17,6 @@ from ortools.sat.python import cp_model
 import fairshift as fs
 from conftest import EXAMPLE, engineer, scenario, solve
 from fairshift.calendar import Role
-from fairshift.io import read_scenario
 from fairshift.model.lattice import (
     _IMPOSSIBLE,
     Lattice,
@@ -98,7 +97,7 @@ def test_lattice_bound_sees_what_the_lp_cannot() -> None:
 
 def test_a_bound_from_the_totals_is_not_set_by_one_shift() -> None:
     """On the bundled example every engineer can meet their share: no shift sets the bound."""
-    objective = build_model(read_scenario(EXAMPLE)).objective
+    objective = build_model(fs.Scenario.from_toml(EXAMPLE)).objective
     assert objective is not None
     assert LatticeBounds(objective).largest == 0
     assert not LatticeBounds(objective).set_by_one_shift

@@ -16,7 +16,6 @@ import fairshift as fs
 from conftest import ROOT, icaljs_module, read_with_icaljs, solve
 from fairshift.cli import main
 from fairshift.ical import render_feeds, write_feeds
-from fairshift.io import parse_scenario
 from fairshift.replan import replan
 
 FOLLOW = ROOT / "examples" / "follow-the-sun.toml"
@@ -106,7 +105,7 @@ def test_an_impossible_period_is_explained_by_name() -> None:
         'Audit"\ndates = { from = 2027-01-06, to = 2027-01-06 }\nmin_seniority = "mid"',
         'Audit"\ndates = { from = 2027-01-06, to = 2027-01-06 }\nmin_seniority = "senior"',
     )
-    s = parse_scenario(tomllib.loads(text)).with_horizon(weeks=2)
+    s = fs.Scenario.from_dict(tomllib.loads(text)).with_horizon(weeks=2)
     seniors = [e.handle for e in s.engineers if e.seniority == fs.Seniority.SENIOR]
     s = s.with_leave(seniors[0], dt.date(2027, 1, 4), dt.date(2027, 1, 17))
     with pytest.raises(fs.InfeasibleError) as error:
@@ -146,7 +145,7 @@ def test_business_and_after_hours_split_covers_every_hour() -> None:
     data["rules"] = {"pairing": []}
     for engineer in data["engineers"]:
         engineer.pop("working_hours")
-    s = parse_scenario(data).with_horizon(weeks=3)
+    s = fs.Scenario.from_dict(data).with_horizon(weeks=3)
     assert fs.expand(s).gap_warning() is None
     schedule = solve(s)
     assert fs.validate(s, schedule) == []
@@ -247,7 +246,7 @@ def test_a_season_with_no_turn_is_an_error(
 def test_every_example_writes_toml_that_reads_back_equal(path: Path) -> None:
     """to_toml() of every example, patterns included, reads back to an equal scenario."""
     scenario = fs.Scenario.from_toml(path)
-    again = parse_scenario(tomllib.loads(scenario.to_toml()))
+    again = fs.Scenario.from_dict(tomllib.loads(scenario.to_toml()))
     assert again == scenario
     assert again.to_toml() == scenario.to_toml()
 

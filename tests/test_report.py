@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,14 @@ import fairshift as fs
 import fairshift.report as report_module
 from conftest import engineer, scenario
 from fairshift.cli import main
-from fairshift.report import PICTURES, markdown_table
+from fairshift.report import (
+    PICTURES,
+    default_comparison,
+    markdown_table,
+    md,
+    render_markdown,
+    report_content,
+)
 
 SCENARIO_TOML = """
 [rotation]
@@ -56,7 +64,6 @@ def test_report_has_summary_comparison_table_and_pictures(
     team: fs.Scenario, tmp_path: Path
 ) -> None:
     """report.md holds every section and links PNGs that exist and are PNGs."""
-    pytest.importorskip("matplotlib")
     schedule = fs.greedy(team)
     path = fs.write_report(team, schedule, tmp_path / "out")
     text = path.read_text()
@@ -90,14 +97,53 @@ def test_every_file_is_written_atomically(
     assert tmp_path / "report.md" in written
 
 
-def test_report_without_matplotlib_still_writes_the_text(
-    team: fs.Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without the plot extra the report is text only and says how to get pictures."""
-    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
-    path = fs.write_report(team, fs.round_robin(team), tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
-    assert "fairshift[plot]" in path.read_text()
+def test_report_writes_markdown_html_and_pictures(team: fs.Scenario, tmp_path: Path) -> None:
+    """One call leaves both reports and the three pictures, and nothing else."""
+    fs.write_report(team, fs.round_robin(team), tmp_path)
+    expected = {"report.md", "report.html", *(file for file, _ in PICTURES)}
+    assert {p.name for p in tmp_path.iterdir()} == expected
+
+
+def test_both_reports_say_the_same(team: fs.Scenario, tmp_path: Path) -> None:
+    """report.md and report.html show the same content: every number and name of each table."""
+    schedule = fs.greedy(team)
+    comparison = default_comparison(team, schedule)
+    content = report_content(team, schedule, comparison, name="greedy")
+    fs.write_report(team, schedule, tmp_path)
+    markdown = (tmp_path / "report.md").read_text()
+    page = (tmp_path / "report.html").read_text()
+    assert markdown == render_markdown(content)
+    for row in (*content.engineers, *content.comparison):
+        assert markdown_table(["x"] * len(row), [row]).splitlines()[-1] in markdown
+    for row in content.engineers:
+        assert all(f">{html.escape(cell)}</td>" in page for cell in row)
+    for name, *cells, changed in content.comparison:  # one column per schedule in the page
+        assert f">{html.escape(name)}</th>" in page
+        assert all(f">{html.escape(cell)}</td>" in page for cell in cells)
+        assert f"<strong>{html.escape(name)}</strong>: {html.escape(changed)}</li>" in page
+    for _, label, value in content.summary:
+        assert f"| {md(label)} | {md(value)} |" in markdown
+        assert f"<td>{html.escape(label)}</td><td" in page and f">{value}</td>" in page
+
+
+def test_markdown_text_is_unchanged_by_the_shared_content(team: fs.Scenario) -> None:
+    """The Markdown drawn from the shared content is the report as it always read."""
+    schedule = fs.greedy(team)
+    content = report_content(team, schedule, default_comparison(team, schedule), name="greedy")
+    text = render_markdown(content)
+    assert text.startswith(
+        "# Test rota\n\n5 weeks from 2027-04-19 (handoff 09:00 America/Los_Angeles), 3 "
+        "engineers. Schedule **greedy**: given (not optimised).\n\n## Summary\n"
+    )
+    assert "| schedule | status | proven | violations | unfilled | max_deviation |" in text
+    assert content.comparison_columns[-1] == (
+        "weeks_changed",
+        "turns gained (+) or lost (-) against greedy",
+    )
+    assert text.endswith(
+        "### Burden accumulated over the horizon\n\n![Burden accumulated "
+        "over the horizon](cumulative.png)\n"
+    )
 
 
 def test_report_lists_violations_of_the_schedule(team: fs.Scenario, tmp_path: Path) -> None:
@@ -141,13 +187,15 @@ def plan(toml: Path, out: Path, *extra: str) -> int:
 def test_plan_prints_the_comparison_and_writes_the_report(
     toml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`fairshift plan` compares with round-robin on screen and leaves report.md behind."""
+    """`fairshift plan` compares with round-robin on screen and leaves both reports behind."""
     assert plan(toml, tmp_path / "plan") == 0
     printed = capsys.readouterr().out
     assert "fairshift compared with round-robin on the same inputs:" in printed
     assert "largest deviation (days)" in printed
     report = (tmp_path / "plan" / "report.md").read_text()
     assert "fairshift compared with round-robin" in report
+    page = (tmp_path / "plan" / "report.html").read_text()
+    assert "fairshift compared with round-robin" in page and "<h1>Small team</h1>" in page
 
 
 def test_plan_carries_history_from_a_previous_plan(

@@ -25,6 +25,7 @@ from .calendar import expand as expand
 from .compare import compare as compare
 from .diagnose import explain_infeasible as explain_infeasible
 from .errors import FairshiftError as FairshiftError
+from .errors import FeedError as FeedError
 from .errors import InfeasibleError as InfeasibleError
 from .errors import NoSolutionFoundError as NoSolutionFoundError
 from .errors import ScenarioError as ScenarioError
@@ -32,13 +33,16 @@ from .errors import ScheduleFormatError as ScheduleFormatError
 from .explain import Explanation as Explanation
 from .explain import Fact as Fact
 from .explain import Relaxation as Relaxation
+from .export import export_text as export_text
 from .fairness import Fairness as Fairness
 from .fairness import fairness as fairness
 from .fairness import per_engineer as per_engineer
-from .ical import FeedError as FeedError
 from .ical import write_feeds as write_feeds
 from .itemise import itemise as itemise
 from .ownership import assign_owners as assign_owners
+from .pdpublish import PagerDutyDiff as PagerDutyDiff
+from .pdpublish import PagerDutyOverride as PagerDutyOverride
+from .pdpublish import publish_pagerduty as publish_pagerduty
 from .plots import plot_burden as plot_burden
 from .plots import plot_calendar as plot_calendar
 from .plots import plot_cumulative as plot_cumulative
@@ -51,6 +55,11 @@ from .policy import Rules as Rules
 from .policy import Weights as Weights
 from .publish import PublishError as PublishError
 from .publish import publish_caldav as publish_caldav
+from .readics import PartialDuty as PartialDuty
+from .readics import Rota as Rota
+from .readics import Unmatched as Unmatched
+from .readics import read_feeds as read_feeds
+from .readics import read_ics as read_ics
 from .replan import Replan as Replan
 from .replan import replan as replan
 from .report import write_report as write_report
@@ -62,6 +71,8 @@ from .schedule import Assignment as Assignment
 from .schedule import Schedule as Schedule
 from .schedule import Stage as Stage
 from .schedule import Status as Status
+from .score import Score as Score
+from .score import score as score
 from .solve import solve as solve
 from .swaps import SwapError as SwapError
 from .swaps import swaps as swaps

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 from .calendar import Duty, ShiftCalendar, expand
 from .errors import ScenarioError
+from .roster import _ordered
 from .scenario import Scenario
-from .schedule import Assignment, Schedule, Status, _ordered
+from .schedule import Assignment, Schedule, Status
 from .team import Engineer
 
 #: When a shift "ended" for someone who never held the role: before any real shift.

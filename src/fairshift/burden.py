@@ -23,7 +23,7 @@ from .team import Engineer
 from .turns import Interval
 
 if TYPE_CHECKING:
-    from .schedule import Assignment
+    from .roster import Assignment
 
 
 def day_weight(weights: Weights, day: dt.date, own_holidays: Mapping[dt.date, str]) -> Fraction:

@@ -1,9 +1,9 @@
 """The ``fairshift`` command line: a thin layer over the public API.
 
-Exit codes: 0 success, 1 schedule has violations (``check``), 2 invalid input,
-3 no schedule exists, 4 no schedule found within the time limit, 130 Ctrl-C (``plan``
-writes the best schedule found so far, when there is one), 143 ``SIGTERM`` (nothing new
-written).
+Exit codes: 0 success, 1 schedule has violations (``check``, ``score``, ``export``,
+``publish``), 2 invalid input, 3 no schedule exists, 4 no schedule found within the time
+limit, 130 Ctrl-C (``plan`` writes the best schedule found so far, when there is one), 143
+``SIGTERM`` (nothing new written).
 """
 
 from __future__ import annotations
@@ -71,6 +71,13 @@ def _write_tables(run: PlanRun, out: Path) -> None:
     run.schedule.write_tables(out)
 
 
+def _write_scenario(run: PlanRun, out: Path) -> None:
+    from .io import write_atomic
+
+    # The inputs beside the plan: `publish --pagerduty` and later re-plans read them back.
+    write_atomic(out / "scenario.toml", run.schedule.scenario.to_toml())
+
+
 def _write_calendars(run: PlanRun, out: Path) -> None:
     from .ical import write_feeds
 
@@ -86,7 +93,12 @@ def _write_report(run: PlanRun, out: Path) -> None:
 
 
 #: Outputs written by ``fairshift plan``, in order.
-PLAN_OUTPUTS: tuple[PlanOutput, ...] = (_write_tables, _write_calendars, _write_report)
+PLAN_OUTPUTS: tuple[PlanOutput, ...] = (
+    _write_tables,
+    _write_scenario,
+    _write_calendars,
+    _write_report,
+)
 
 
 def _progress(stage: str, value: float, bound: float, elapsed: float) -> None:
@@ -146,7 +158,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         ) from None
     print(schedule.summary())
     print(f"\n{_versus_round_robin(schedule, comparison)}")
-    print(f"\nwrote the plan to {out}/ (schedule.csv, fairness.csv, report.md, calendars/)")
+    print(
+        f"\nwrote the plan to {out}/ (schedule.csv, fairness.csv, scenario.toml, report.md, "
+        "report.html, calendars/)"
+    )
     if schedule.interrupted:
         print("fairshift: interrupted; the plan written is the best found so far", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -242,6 +257,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Send one seat to PagerDuty (``--pagerduty``), or the feeds to CalDAV (``--caldav``)."""
+    if args.pagerduty:
+        if args.user:
+            raise ScenarioError(
+                "--user",
+                "applies to --caldav only",
+                "drop it; the token comes from PAGERDUTY_API_TOKEN",
+            )
+        from .pdpublish import cmd_publish_pagerduty
+
+        return cmd_publish_pagerduty(args)
+    if args.seat or args.apply or args.scenario:
+        raise ScenarioError(
+            "--seat/--apply/--scenario",
+            "apply to --pagerduty only",
+            "drop them, or publish with --pagerduty ID",
+        )
+    from .publish import cmd_publish as publish_caldav_command
+
+    return publish_caldav_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -290,6 +328,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=cmd_check)
 
+    from .score import add_arguments as add_score_arguments
+    from .score import cmd_score
+
+    score = commands.add_parser(
+        "score",
+        help="score the rota you have (iCalendar feeds or a schedule CSV) beside fairshift's plan",
+    )
+    add_score_arguments(score)
+    score.set_defaults(run=cmd_score)
+
     sweep = commands.add_parser("sweep", help="solve several scenarios and compare them")
     sweep.add_argument("scenarios", nargs="+", help="scenario TOML files")
     sweep.add_argument("--out", default="sweep.csv", help="CSV to write (default sweep.csv)")
@@ -300,28 +348,55 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     sweep.set_defaults(run=cmd_sweep)
 
+    from .export import add_cli as add_export_cli
     from .replan import add_cli as add_replan_cli
     from .swaps import add_cli as add_swaps_cli
 
     add_replan_cli(commands)
     add_swaps_cli(commands)
+    add_export_cli(commands)
 
     regions = commands.add_parser("regions", help="list holiday region codes")
     regions.add_argument("country", nargs="?", help="list this country's subdivisions")
     regions.set_defaults(run=cmd_regions)
 
-    from .publish import cmd_publish, cmd_serve
+    from .publish import cmd_serve
 
-    upload = commands.add_parser("publish", help="upload the calendar feeds to a CalDAV server")
-    upload.add_argument("directory", metavar="DIR", help="plan directory (or a folder of .ics)")
+    upload = commands.add_parser(
+        "publish", help="send the plan to a CalDAV server (feeds) or to PagerDuty (one seat)"
+    )
     upload.add_argument(
+        "directory", metavar="DIR", help="plan directory (or a folder of .ics for --caldav)"
+    )
+    target = upload.add_mutually_exclusive_group(required=True)
+    target.add_argument(
         "--caldav",
-        required=True,
         metavar="URL",
         help="calendar home on the server, e.g. http://127.0.0.1:5232/alex/",
     )
+    target.add_argument(
+        "--pagerduty",
+        metavar="SCHEDULE_ID",
+        help="PagerDuty schedule whose overrides become the seat's (token from "
+        "PAGERDUTY_API_TOKEN)",
+    )
     upload.add_argument(
-        "--user", help="user name (password from FAIRSHIFT_CALDAV_PASSWORD, or asked for)"
+        "--user", help="--caldav: user name (password from FAIRSHIFT_CALDAV_PASSWORD, or asked for)"
+    )
+    upload.add_argument(
+        "--seat",
+        help="--pagerduty: seat to publish, e.g. primary, weekly.secondary (default: the first "
+        "seat of the first shift type)",
+    )
+    upload.add_argument(
+        "--apply",
+        action="store_true",
+        help="--pagerduty: send the changes (default: a dry run that prints them)",
+    )
+    upload.add_argument(
+        "--scenario",
+        metavar="FILE",
+        help="--pagerduty: the scenario the plan was made from (default: DIR/scenario.toml)",
     )
     upload.set_defaults(run=cmd_publish)
 

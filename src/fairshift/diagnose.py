@@ -12,6 +12,8 @@ import time
 from ortools.sat.python import cp_model
 
 from .explain import Explanation, Fact, Relaxation
+from .model.build import build_model
+from .runner import plain_solver, run
 from .scenario import Scenario
 
 #: Above this many facts in the first core, the deletion pass is skipped.
@@ -24,10 +26,8 @@ def _infeasible(
     """Solve under ``literals`` as assumptions; return (proven infeasible, core indices)."""
     model.clear_assumptions()
     model.add_assumptions(literals)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
-    solver.parameters.num_workers = 1  # cores from assumptions need a single worker
-    status = solver.solve(model)
+    solver = plain_solver(max(seconds, 0.05))  # cores from assumptions need one worker
+    status = run(solver, model)
     if status != cp_model.INFEASIBLE:
         return False, []
     return True, list(solver.sufficient_assumptions_for_infeasibility())
@@ -41,8 +41,6 @@ def explain_infeasible(scenario: Scenario, *, time_limit: float = 20.0) -> Expla
     Explanation
         The conflicting facts (minimal when the deletion pass finished), in plain sentences.
     """
-    from .solve import build_model
-
     deadline = time.perf_counter() + time_limit
     built = build_model(scenario, explain=True)
     model, context = built.model, built.context
@@ -89,10 +87,7 @@ def explain_infeasible(scenario: Scenario, *, time_limit: float = 20.0) -> Expla
 def _feasible(model: cp_model.CpModel, literals: list[cp_model.IntVar], seconds: float) -> bool:
     model.clear_assumptions()
     model.add_assumptions(literals)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
-    solver.parameters.num_workers = 1
-    return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return run(plain_solver(max(seconds, 0.05)), model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def relaxation_text(fact: Fact, scenario: Scenario) -> str:

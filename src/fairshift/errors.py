@@ -64,6 +64,10 @@ def _rebuild_scenario_error(field: str, problem: str, fix: str, source: str) -> 
     return ScenarioError(field, problem, fix, source=source)
 
 
+class FeedError(FairshiftError, ValueError):
+    """The feeds cannot be written (for instance, the state file next to them is unreadable)."""
+
+
 class ScheduleFormatError(FairshiftError, ValueError):
     """A schedule file or table cannot be read (missing column, unparsable time, ...)."""
 

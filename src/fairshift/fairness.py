@@ -31,7 +31,7 @@ from .scenario import Scenario
 from .spread import categories, spreads
 
 if TYPE_CHECKING:
-    from .schedule import Schedule
+    from .roster import Roster
 
 #: The default shape's day categories' excess columns (patterns add their spread seats').
 EXCESS_COLUMNS = ("month_end_shifts_excess", "weekend_days_excess", "holiday_days_excess")
@@ -85,12 +85,12 @@ def summary_keys(scenario: Scenario) -> tuple[str, ...]:
     return (*metrics.SUMMARY_KEYS, *names)
 
 
-def matched(scenario: Scenario, schedule: Schedule) -> RowContext:
+def matched(scenario: Scenario, schedule: Roster) -> RowContext:
     """The schedule's rows matched to the scenario's duties (a :class:`RowContext`)."""
     return RowContext(scenario, list(schedule.assignments))
 
 
-def burdens(scenario: Scenario, schedule: Schedule) -> dict[str, Fraction]:
+def burdens(scenario: Scenario, schedule: Roster) -> dict[str, Fraction]:
     """Exact burden per engineer (unknown handles and unfilled shifts are ignored)."""
     rows = matched(scenario, schedule)
     totals = dict.fromkeys(scenario.handles, Fraction(0))
@@ -101,7 +101,7 @@ def burdens(scenario: Scenario, schedule: Schedule) -> dict[str, Fraction]:
     return totals
 
 
-def deviations(scenario: Scenario, schedule: Schedule) -> dict[str, Fraction]:
+def deviations(scenario: Scenario, schedule: Roster) -> dict[str, Fraction]:
     """Exact deviation per engineer: burden - fair share + history."""
     burden = burdens(scenario, schedule)
     shares = fair_shares(sum(burden.values(), Fraction(0)), availability(expand(scenario)))
@@ -114,7 +114,7 @@ def week_number(scenario: Scenario, start: dt.datetime) -> int:
     return (start.astimezone(ZoneInfo(rotation.timezone)).date() - rotation.start).days // 7
 
 
-def on_call_weeks(scenario: Scenario, schedule: Schedule) -> dict[str, list[int]]:
+def on_call_weeks(scenario: Scenario, schedule: Roster) -> dict[str, list[int]]:
     """Sorted week indices in which each engineer starts a turn (``may_overlap`` types aside).
 
     For the default shape: the weeks in which they are primary or secondary.
@@ -154,7 +154,7 @@ def _ownership(scenario: Scenario, handle: str) -> str:
     return "; ".join(owned)
 
 
-def per_engineer(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
+def per_engineer(scenario: Scenario, schedule: Roster) -> pd.DataFrame:
     """Per-engineer statistics, one row each, in scenario order.
 
     Columns (default shape): ``engineer, name, seniority, primary_weeks, secondary_weeks,
@@ -257,7 +257,7 @@ def _count(value: Fraction) -> int | float:
     return int(value) if value.denominator == 1 else float(value)
 
 
-def cumulative_burden(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
+def cumulative_burden(scenario: Scenario, schedule: Roster) -> pd.DataFrame:
     """Burden accumulated by each engineer at every week boundary of the horizon.
 
     A duty counts in full at the first boundary at or after its end; duties ending after the
@@ -292,7 +292,7 @@ def cumulative_burden(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     return table
 
 
-def summarize(scenario: Scenario, schedule: Schedule) -> dict[str, float | tuple[float, ...]]:
+def summarize(scenario: Scenario, schedule: Roster) -> dict[str, float | tuple[float, ...]]:
     """Summary metrics of a schedule (keys :data:`SUMMARY_KEYS`); see :func:`fairness`."""
     calendar = expand(scenario)
     burden = burdens(scenario, schedule)
@@ -351,7 +351,7 @@ class Fairness:
         return "\n".join([*lines, table])
 
 
-def fairness(scenario: Scenario, schedule: Schedule) -> Fairness:
+def fairness(scenario: Scenario, schedule: Roster) -> Fairness:
     """Per-engineer statistics and summary metrics of any schedule.
 
     Parameters

@@ -38,22 +38,29 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from .calendar import Duty, local, unavailable_interval
-from .errors import FairshiftError
+from .errors import FeedError
+from .feedstate import (
+    STAMP_FORMAT,
+    STATE_FILE,
+    STATE_FORMAT,
+    Mark,
+    parse_stamp,
+    parse_state,
+    read_state,
+)
 from .icstext import EventText, event_text
 from .io import write_atomic
+from .roster import Assignment, Roster
 from .rules import RowContext
-from .schedule import Assignment, Schedule
 from .team import Engineer
 from .turns import Interval, utc
+from .vtimezone import vtimezone
 
 #: Product identifier written into every feed.
 PRODID = "-//fairshift//on-call calendar feeds//EN"
 #: File of the feeds shared by the whole team.
 TEAM_FEED = "team.ics"
-#: The state file kept next to the feeds.
-STATE_FILE = ".state.json"
 
-_STATE_FORMAT = 1
 _HANDOFF = "handoff"
 # Names a personal feed must not take: the shared feeds, and device names Windows reserves.
 _RESERVED = frozenset(
@@ -67,11 +74,6 @@ _MONTHS = tuple(_calendar.month_name)[1:]
 # calendar data in, cannot carry (surrogates, U+FFFE, U+FFFF).
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
-_STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
-
-
-class FeedError(FairshiftError, ValueError):
-    """The feeds cannot be written (for instance, the state file next to them is unreadable)."""
 
 
 # -- text and names ------------------------------------------------------------------------
@@ -161,172 +163,6 @@ def feed_file_names(handles: Iterable[str], reserved: Iterable[str] = ()) -> dic
     return names
 
 
-# -- time zones ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _State:
-    offset: dt.timedelta
-    name: str
-    dst: bool
-
-
-@dataclass(frozen=True)
-class _Transition:
-    at: int  # POSIX seconds of the change
-    before: _State
-    after: _State
-
-    @property
-    def onset(self) -> dt.datetime:
-        """Local wall time of the change, in the offset in force before it (RFC 5545)."""
-        return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=self.at) + self.before.offset
-
-
-def _state(zone: ZoneInfo, seconds: int) -> _State:
-    moment = dt.datetime.fromtimestamp(seconds, zone)
-    offset = moment.utcoffset() or dt.timedelta(0)
-    return _State(offset, moment.tzname() or "", bool(moment.dst()))
-
-
-def _transitions(zone: ZoneInfo, first: int, last: int) -> list[_Transition]:
-    """Every change of offset, name or DST flag in ``[first, last)``, to the second."""
-    found = []
-    now, state = first, _state(zone, first)
-    while now < last:
-        step = min(now + 86_400, last)
-        if _state(zone, step) == state:
-            now = step
-            continue
-        low, high = now, step  # state(low) is the old state, state(high) is not
-        while high - low > 1:
-            middle = (low + high) // 2
-            if _state(zone, middle) == state:
-                low = middle
-            else:
-                high = middle
-        after = _state(zone, high)
-        found.append(_Transition(high, state, after))
-        now, state = high, after
-    return found
-
-
-def _rule_candidates(day: dt.date) -> set[tuple[str, int, int]]:
-    """Yearly rules that put an onset on ``day``: n-th or last weekday, or the day of month."""
-    rules = {("day", day.day, 0)}
-    nth = (day.day - 1) // 7 + 1
-    if nth <= 4:
-        rules.add(("nth", nth, day.weekday()))
-    if day.day + 7 > _calendar.monthrange(day.year, day.month)[1]:
-        rules.add(("last", -1, day.weekday()))
-    return rules
-
-
-_RULE_PREFERENCE = {"last": 0, "nth": 1, "day": 2}
-_WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-@dataclass
-class _Run:
-    """Consecutive yearly onsets that one RRULE describes."""
-
-    kind: str
-    first: _Transition
-    last: _Transition
-    rules: set[tuple[str, int, int]]
-    count: int = 1
-
-
-def _component(run: _Run, *, open_ended: bool) -> icalendar.Component:
-    part: icalendar.Component = (
-        icalendar.TimezoneDaylight() if run.kind == "DAYLIGHT" else icalendar.TimezoneStandard()
-    )
-    part.add("DTSTART", run.first.onset)
-    if run.count > 1:
-        kind, number, weekday = min(run.rules, key=lambda r: (_RULE_PREFERENCE[r[0]], r))
-        rule: dict[str, Any] = {"FREQ": "YEARLY", "BYMONTH": run.first.onset.month}
-        if kind == "day":
-            rule["BYMONTHDAY"] = number
-        else:
-            rule["BYDAY"] = f"{number}{_WEEKDAY_CODES[weekday]}"
-        if not open_ended:
-            # A day past the last onset: clients that compare UNTIL with local times
-            # (dateutil does) would otherwise drop the last onset east of UTC.
-            rule["UNTIL"] = dt.datetime.fromtimestamp(run.last.at + 86_400, dt.UTC)
-        part.add("RRULE", rule)
-    part.add("TZNAME", run.first.after.name)
-    part.add("TZOFFSETFROM", run.first.before.offset)
-    part.add("TZOFFSETTO", run.first.after.offset)
-    return part
-
-
-def vtimezone(zone: str, start: dt.datetime, end: dt.datetime) -> icalendar.Timezone:
-    """Build a VTIMEZONE for ``zone`` that is exact from ``start`` to a year after ``end``.
-
-    Offsets come from the IANA database (``zoneinfo``). Changes that recur each year on the
-    same rule (the n-th or last weekday of a month, or a fixed day) are written as one
-    sub-component with a yearly RRULE, as Google Calendar and tzurl.org do; a rule still in
-    force at the end of the range has no UNTIL. No RDATE is ever written.
-
-    Parameters
-    ----------
-    zone
-        IANA name, e.g. ``"America/Los_Angeles"``.
-    start, end
-        Aware datetimes: the span the times using this zone fall into.
-
-    Returns
-    -------
-    icalendar.Timezone
-        The VTIMEZONE component.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> first = dt.datetime(2027, 1, 4, tzinfo=dt.UTC)
-    >>> text = vtimezone("Europe/Berlin", first, first).to_ical().decode()
-    >>> "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text, "RDATE" in text
-    (True, False)
-    """
-    tz = ZoneInfo(zone)
-    low = int(dt.datetime(min(start, end).year - 1, 1, 1, tzinfo=dt.UTC).timestamp())
-    high = int(dt.datetime(max(start, end).year + 2, 1, 1, tzinfo=dt.UTC).timestamp())
-    last_year = max(start, end).year + 1
-    changes = _transitions(tz, low, high)
-    runs: list[_Run] = []
-    open_runs: dict[tuple[object, ...], _Run] = {}
-    for change in changes:
-        onset = change.onset
-        kind = "DAYLIGHT" if change.after.dst else "STANDARD"
-        key = (kind, change.before, change.after, onset.time(), onset.month)
-        rules = _rule_candidates(onset.date())
-        run = open_runs.get(key)
-        if run is not None and run.last.onset.year == onset.year - 1 and run.rules & rules:
-            run.rules &= rules
-            run.last = change
-            run.count += 1
-        else:
-            run = _Run(kind, change, change, rules)
-            open_runs[key] = run
-            runs.append(run)
-    component = icalendar.Timezone()
-    component.add("TZID", zone)
-    horizon_start = int(min(start, end).timestamp())
-    if not changes or changes[0].at > horizon_start:
-        # The offset in force before the first change (or always, in a zone without any).
-        initial = _state(tz, low)
-        anchor = _Transition(low, initial, initial)
-        component.add_component(
-            _component(
-                _Run("DAYLIGHT" if initial.dst else "STANDARD", anchor, anchor, set()),
-                open_ended=True,
-            )
-        )
-    for run in runs:
-        component.add_component(_component(run, open_ended=run.last.onset.year >= last_year))
-    return component
-
-
 # -- events --------------------------------------------------------------------------------
 
 
@@ -354,7 +190,7 @@ class _Feed:
 
 
 def _stamp_text(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime(_STAMP_FORMAT)
+    return moment.astimezone(dt.UTC).strftime(STAMP_FORMAT)
 
 
 def _when(moment: dt.datetime, zone: str) -> str:
@@ -372,7 +208,7 @@ def _hours(start: dt.datetime, end: dt.datetime) -> str:
 class _Writer:
     """Everything the event texts need about one schedule."""
 
-    def __init__(self, schedule: Schedule) -> None:
+    def __init__(self, schedule: Roster) -> None:
         self.scenario = schedule.scenario
         self.rotation = schedule.scenario.rotation
         self.rows = RowContext(schedule.scenario, list(schedule.assignments))
@@ -800,97 +636,6 @@ def _sorted(events: Iterable[_Event]) -> tuple[_Event, ...]:
     return tuple(sorted(events, key=lambda e: (utc(e.start), e.rank, e.uid)))
 
 
-# -- state ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Mark:
-    sequence: int
-    digest: str
-    modified: str
-    present: bool = True
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sequence": self.sequence,
-            "digest": self.digest,
-            "modified": self.modified,
-            "present": self.present,
-        }
-
-
-def _parse_stamp(text: object, where: str) -> dt.datetime:
-    try:
-        return dt.datetime.strptime(str(text), _STAMP_FORMAT).replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise FeedError(
-            f"{where}: {text!r} is not a UTC time such as 20270104T170000Z; delete the state "
-            "file to start the feeds afresh"
-        ) from None
-
-
-def _read_state(
-    data: Mapping[str, Any], where: str
-) -> tuple[dt.datetime | None, dict[str, str], dict[str, dict[str, _Mark]]]:
-    bad = FeedError(
-        f"{where} is not a fairshift feed state; delete it to start the feeds afresh "
-        "(subscribers may then miss updates to events that do not change time)"
-    )
-    if not isinstance(data, Mapping) or data.get("format") != _STATE_FORMAT:
-        raise bad
-    try:
-        stamp = _parse_stamp(data["stamp"], where) if data.get("stamp") else None
-        feeds = {str(k): str(v) for k, v in data.get("feeds", {}).items()}
-        events = {
-            str(file): {
-                str(uid): _Mark(
-                    int(mark["sequence"]),
-                    str(mark["digest"]),
-                    str(mark["modified"]),
-                    bool(mark.get("present", True)),
-                )
-                for uid, mark in marks.items()
-            }
-            for file, marks in data.get("events", {}).items()
-        }
-    except (AttributeError, KeyError, TypeError, ValueError):
-        raise bad from None
-    for marks in events.values():
-        for mark in marks.values():
-            _parse_stamp(mark.modified, where)
-    return stamp, feeds, events
-
-
-def read_state(directory: str | Path) -> dict[str, Any] | None:
-    """Read the state kept next to earlier feeds, or ``None`` when there is none.
-
-    Parameters
-    ----------
-    directory
-        The directory of the earlier feeds.
-
-    Raises
-    ------
-    FeedError
-        If the state file exists but cannot be read.
-    """
-    path = Path(directory) / STATE_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        raise FeedError(f"cannot read {path} ({error})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        raise FeedError(
-            f"{path} is not a fairshift feed state; delete it to start the feeds afresh"
-        ) from None
-    _read_state(data, str(path))
-    return dict(data)
-
-
 # -- rendering -----------------------------------------------------------------------------
 
 
@@ -910,18 +655,18 @@ def _text(event: _Event) -> EventText:
     )
 
 
-def _vevent(event: _Event, mark: _Mark | None) -> str:
+def _vevent(event: _Event, mark: Mark | None) -> str:
     """The VEVENT of ``event`` with its state (``None``: bare, for its digest)."""
     if mark is None:
         return event_text(_text(event), None, None)
-    return event_text(_text(event), _parse_stamp(mark.modified, "state"), mark.sequence)
+    return event_text(_text(event), parse_stamp(mark.modified, "state"), mark.sequence)
 
 
 def _digest(event: _Event) -> str:
     return hashlib.sha256(_vevent(event, None).encode("utf-8")).hexdigest()[:20]
 
 
-def _horizon(schedule: Schedule, events: Iterable[_Event]) -> tuple[dt.datetime, dt.datetime]:
+def _horizon(schedule: Roster, events: Iterable[_Event]) -> tuple[dt.datetime, dt.datetime]:
     rotation = schedule.scenario.rotation
     first = local(rotation.start, rotation.handoff, rotation.timezone)
     last = local(rotation.end_date, rotation.handoff, rotation.timezone)
@@ -932,7 +677,7 @@ def _horizon(schedule: Schedule, events: Iterable[_Event]) -> tuple[dt.datetime,
 
 def _render(
     feed: _Feed,
-    marks: Mapping[str, _Mark],
+    marks: Mapping[str, Mark],
     zones: Mapping[str, icalendar.Timezone],
     refresh: dt.timedelta,
 ) -> bytes:
@@ -958,7 +703,7 @@ def _render(
 
 
 def render_feeds(
-    schedule: Schedule,
+    schedule: Roster,
     *,
     state: Mapping[str, Any] | None = None,
     stamp: dt.datetime | None = None,
@@ -1006,8 +751,8 @@ def render_feeds(
     """
     writer = _Writer(schedule)
     feeds = writer.feeds()
-    previous_stamp, previous_feeds, previous = _read_state(
-        state or {"format": _STATE_FORMAT}, "the feed state"
+    previous_stamp, previous_feeds, previous = parse_state(
+        state or {"format": STATE_FORMAT}, "the feed state"
     )
     # A feed that a previous plan wrote (say, of an engineer who left the team) stays, empty,
     # so its subscribers see the shifts go instead of keeping stale ones.
@@ -1032,19 +777,19 @@ def render_feeds(
     for kept in previous.values():
         for uid, seen in kept.items():
             highest[uid] = max(highest.get(uid, -1), seen.sequence)
-    marks_out: dict[str, dict[str, _Mark]] = {}
+    marks_out: dict[str, dict[str, Mark]] = {}
     for feed in feeds:
         old = previous.get(feed.file, {})
-        new: dict[str, _Mark] = {}
+        new: dict[str, Mark] = {}
         for uid, digest in digests[feed.file].items():
             mark = old.get(uid)
             if mark is not None and mark.present and mark.digest == digest:
                 new[uid] = mark
             else:
-                new[uid] = _Mark(highest.get(uid, -1) + 1, digest, now_text)
+                new[uid] = Mark(highest.get(uid, -1) + 1, digest, now_text)
         for uid, gone in old.items():
             if uid not in new:
-                new[uid] = _Mark(gone.sequence, gone.digest, gone.modified, present=False)
+                new[uid] = Mark(gone.sequence, gone.digest, gone.modified, present=False)
         marks_out[feed.file] = new
     zones = {
         zone: vtimezone(zone, first, last)
@@ -1055,7 +800,7 @@ def render_feeds(
     refresh = dt.timedelta(hours=schedule.scenario.calendar.refresh_hours)
     files = {feed.file: _render(feed, marks_out[feed.file], zones, refresh) for feed in feeds}
     state_out = {
-        "format": _STATE_FORMAT,
+        "format": STATE_FORMAT,
         "stamp": now_text,
         "feeds": {feed.file: clean_text(feed.name) for feed in feeds},
         "events": {
@@ -1070,7 +815,7 @@ def render_feeds(
 
 
 def write_feeds(
-    schedule: Schedule,
+    schedule: Roster,
     directory: str | Path,
     *,
     previous: str | Path | None = None,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
@@ -28,11 +28,54 @@ from .pattern import (
     pattern_from,
 )
 from .policy import CalendarOptions, MonthEnd, Ownership, Rotation, Rules, Weights
-from .scenario import Scenario
 from .team import Engineer, Leave, Pipeline, Seniority, parse_number
 from .times import DailyHours, DateWindow, Span
 
 T = TypeVar("T")
+#: The scenario class: :meth:`fairshift.Scenario.from_toml` passes itself, so that this module
+#: does not import the class it builds.
+S = TypeVar("S")
+
+
+class ScenarioParts(Protocol):
+    """What :func:`scenario_to_toml` reads of a scenario (a :class:`fairshift.Scenario`)."""
+
+    @property
+    def rotation(self) -> Rotation:
+        """``[rotation]``."""
+
+    @property
+    def engineers(self) -> tuple[Engineer, ...]:
+        """``[[engineers]]``."""
+
+    @property
+    def month_end(self) -> MonthEnd:
+        """``[month_end]``."""
+
+    @property
+    def rules(self) -> Rules:
+        """``[rules]``."""
+
+    @property
+    def weights(self) -> Weights:
+        """``[fairness]``."""
+
+    @property
+    def pipelines(self) -> tuple[Pipeline, ...]:
+        """``[[pipelines]]``."""
+
+    @property
+    def calendar(self) -> CalendarOptions:
+        """``[calendar]``."""
+
+    @property
+    def ownership(self) -> Ownership:
+        """``[ownership]``."""
+
+    @property
+    def pattern(self) -> Pattern:
+        """``[[shifts]]``, ``[[periods]]``, pattern rules and ``[escalation]``."""
+
 
 _SECTIONS = {
     "rotation": Rotation,
@@ -74,6 +117,9 @@ _ENGINEER_KEYS = (
     "left",
     "history",
     "working_hours",
+    "pagerduty",
+    "opsgenie",
+    "grafana",
 )
 _LEAVE_KEYS = ("start", "end", "reason")
 _TOP_LEAVE_KEYS = ("engineer", *_LEAVE_KEYS)
@@ -146,18 +192,19 @@ def _engineer(table: Mapping[str, Any], where: str) -> Engineer:
     return _build(Engineer, fields, where)
 
 
-def parse_scenario(data: Mapping[str, Any], *, source: str = "") -> Scenario:
-    """Build a :class:`Scenario` from parsed TOML (a nested mapping).
+def parse_scenario(data: Mapping[str, Any], make: Callable[..., S], *, source: str = "") -> S:
+    """Build a scenario from parsed TOML (a nested mapping) with ``make``, the class.
 
     Errors name ``source`` and the key path, e.g. ``team.toml: engineers[1].seniority``.
+    Use :meth:`fairshift.Scenario.from_dict`, which passes the class.
     """
     try:
-        return _parse(data)
+        return _parse(data, make)
     except ScenarioError as error:
         raise error.within(source=source) from None
 
 
-def _parse(data: Mapping[str, Any]) -> Scenario:
+def _parse(data: Mapping[str, Any], make: Callable[..., S]) -> S:
     _check_keys(data, _TOP_LEVEL, "")
     if "rotation" not in data:
         raise ScenarioError("rotation", "is missing", "add a [rotation] table with start and weeks")
@@ -227,7 +274,7 @@ def _parse(data: Mapping[str, Any]) -> Scenario:
     for i, table in enumerate(_array_of_tables(data.get("pipelines", []), "pipelines")):
         _check_keys(table, _PIPELINE_KEYS, f"pipelines[{i}]")
         pipelines.append(_build(Pipeline, table, f"pipelines[{i}]"))
-    return Scenario(
+    return make(
         rotation=parts["rotation"],
         engineers=tuple(engineers),
         month_end=parts.get("month_end", MonthEnd()),
@@ -244,8 +291,8 @@ def _rebuild(engineer: Engineer, **changes: Any) -> Engineer:
     return dataclasses.replace(engineer, **changes)
 
 
-def read_scenario(path: str | Path) -> Scenario:
-    """Read a scenario TOML file.
+def read_scenario(path: str | Path, make: Callable[..., S]) -> S:
+    """Read a scenario TOML file, building it with ``make`` (use :meth:`Scenario.from_toml`).
 
     Raises
     ------
@@ -265,7 +312,7 @@ def read_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(
             "", f"TOML syntax error: {error}", "fix the syntax at that line", source=source
         ) from None
-    return parse_scenario(data, source=source)
+    return parse_scenario(data, make, source=source)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -312,8 +359,8 @@ def _section(name: str, obj: object, *, skip_defaults: bool = False) -> list[str
     return lines
 
 
-def scenario_to_toml(scenario: Scenario) -> str:
-    """Render a scenario as TOML; :func:`read_scenario` of the text gives an equal scenario."""
+def scenario_to_toml(scenario: ScenarioParts) -> str:
+    """Render a scenario as TOML; :meth:`Scenario.from_toml` of it gives an equal scenario."""
     pattern = scenario.pattern
     shorthand = {path.split(".")[1] for path in _SHORTHAND} if pattern.shifts else set()
     lines: list[str] = []

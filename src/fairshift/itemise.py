@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .fairness import per_engineer, summarize
-from .schedule import Schedule
+from .roster import Roster
 
 #: Columns of :func:`itemise`.
 ITEM_COLUMNS = ("section", "term", "engineer", "value", "bound", "status", "unit")
@@ -31,7 +31,7 @@ SPREAD_TERMS = (
 )
 
 
-def itemise(schedule: Schedule) -> pd.DataFrame:
+def itemise(schedule: Roster) -> pd.DataFrame:
     """Every objective term of ``schedule`` with its value, like an itemised bill.
 
     Parameters

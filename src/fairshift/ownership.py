@@ -14,6 +14,7 @@ import math
 from ortools.sat.python import cp_model
 
 from .errors import FairshiftError, ScenarioError
+from .runner import plain_solver, run
 from .scenario import Scenario
 from .team import Pipeline
 
@@ -132,11 +133,8 @@ def assign_owners(
     # Lexicographic: first the largest relative load, then the sum of squares, so that once
     # the largest is fixed (often by the only senior) the others still share evenly.
     model.minimize((len(handles) * most * most + 1) * largest + sum(squares))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = 1
-    status = solver.solve(model)
+    solver = plain_solver(time_limit, seed=seed)
+    status = run(solver, model)
     if status == cp_model.INFEASIBLE:
         seniors = [e.handle for e in scenario.engineers if e.seniority >= minimum]
         raise FairshiftError(

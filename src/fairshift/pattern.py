@@ -17,10 +17,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import ScenarioError
-from .policy import HolidayMode
+from .policy import HolidayMode, MonthEnd, Rules, Weights
 from .team import NAME_LENGTH, Seniority, parse_number, parse_text, parse_whole
 from .times import DailyHours, DateWindow, Span
 
@@ -327,7 +327,27 @@ def seat_from(value: object, field: str, *, defaults: Seat | None = None) -> Sea
     )
 
 
-def default_pattern(scenario: object) -> Pattern:
+class Policies(Protocol):
+    """What :func:`default_pattern` reads of a scenario (a :class:`~fairshift.Scenario`)."""
+
+    @property
+    def rules(self) -> Rules:
+        """The ``[rules]`` table."""
+
+    @property
+    def weights(self) -> Weights:
+        """The ``[fairness]`` table."""
+
+    @property
+    def month_end(self) -> MonthEnd:
+        """The ``[month_end]`` table."""
+
+    @property
+    def pattern(self) -> Pattern:
+        """The scenario's own pattern (its rules and periods extend the default shape)."""
+
+
+def default_pattern(scenario: Policies) -> Pattern:
     """Today's shape from a scenario's ``[month_end]`` and ``[rules]`` keys.
 
     A weekly shift type ``weekly`` with seats ``primary`` and ``secondary`` (weight
@@ -336,9 +356,6 @@ def default_pattern(scenario: object) -> Pattern:
     ``month_end_not_primary``, and ``pairing`` of a junior primary from
     ``junior_primary_needs``.
     """
-    from .scenario import Scenario
-
-    assert isinstance(scenario, Scenario)
     rules, weights, month_end = scenario.rules, scenario.weights, scenario.month_end
     weekly = ShiftType(
         "weekly",

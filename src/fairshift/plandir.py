@@ -32,6 +32,7 @@ PLAN_ENTRIES = frozenset(
     {
         "schedule.csv",
         "fairness.csv",
+        "scenario.toml",
         "changes.csv",
         "report.md",
         "report.html",

@@ -2,8 +2,12 @@
 
 Each function returns a :class:`matplotlib.figure.Figure` drawn on the Agg canvas, without
 touching ``matplotlib.pyplot`` (no global figure, nothing to close); save it with
-``figure.savefig("burden.png")`` or show it in a notebook. matplotlib is the optional
-``plot`` extra (``pip install 'fairshift[plot]'``); it is imported only when a picture is drawn.
+``figure.savefig("burden.png")`` or show it in a notebook. matplotlib is imported only when a
+picture is drawn, so ``import fairshift`` stays quick.
+
+Every picture shows the numbers of the fairness tables: a bar is the ``burden`` column, a
+line of the cumulative picture ends at it, a cell of the calendar is held for every week its
+turn covers.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .calendar import Duty, ShiftCalendar, expand, local
-from .fairness import cumulative_burden, per_engineer, week_number
+from .fairness import cumulative_burden, per_engineer
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -38,6 +42,9 @@ MAX_INCHES = 16.0
 #: With more engineers than this, the pictures drop per-engineer text (labels on bars,
 #: legend entries, every name on an axis) that would overlap.
 MANY = 24
+#: Longest name a picture writes in full; a longer one is cut, so that it cannot squeeze the
+#: plot out of its figure.
+LONGEST_NAME = 28
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -47,17 +54,36 @@ def _figure(width: float, height: float) -> Figure:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(
-            "fairshift's pictures need matplotlib, the optional 'plot' extra; install it with "
-            "pip install 'fairshift[plot]'"
+            "fairshift's pictures need matplotlib, one of its dependencies; install it with "
+            "pip install matplotlib"
         ) from None
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 
 
+def _short(name: str) -> str:
+    r"""``name`` as a picture writes it: cut to :data:`LONGEST_NAME` characters, literally.
+
+    Examples
+    --------
+    >>> _short("Ana"), _short("x" * 40)
+    ('Ana', 'xxxxxxxxxxxxxxxxxxxxxxxxxxx…')
+    >>> print(_short("$5"))
+    \$5
+    """
+    cut = name if len(name) <= LONGEST_NAME else name[: LONGEST_NAME - 1] + "…"
+    return _literal(cut)
+
+
+def _literal(text: str) -> str:
+    """Text from inputs shown as typed: a ``$`` would start matplotlib's maths."""
+    return text.replace("$", r"\$")
+
+
 def _title(scenario: Scenario, schedule: Schedule, what: str) -> str:
     label = f" ({schedule.label})" if schedule.label else ""
-    return f"{scenario.rotation.name}{label}: {what}"
+    return _literal(f"{scenario.rotation.name}{label}: {what}")
 
 
 def plot_burden(scenario: Scenario, schedule: Schedule) -> Figure:
@@ -92,10 +118,11 @@ def plot_burden(scenario: Scenario, schedule: Schedule) -> Figure:
     )
     if not many:
         ax.bar_label(bars, labels=[f"{d:+.2f}" for d in table["deviation"]], padding=3)
-        ax.set_xticks(positions, table["name"].tolist())
+        ax.set_xticks(positions, [_short(name) for name in table["name"]])
     else:
         step = -(-len(table) // MANY)
-        ax.set_xticks(positions[::step], table["name"].tolist()[::step], rotation=90)
+        names = [_short(name) for name in table["name"]]
+        ax.set_xticks(positions[::step], names[::step], rotation=90)
     ax.set_xlabel("engineer")
     ax.set_ylabel("burden (days)")
     history = " (history included)" if table["history"].any() else ""
@@ -129,9 +156,10 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
 
     Cells (default shape) are ``primary``, ``secondary``, ``unavailable`` (leave or
     employment all week) or ``off call``; with a pattern of its own, one colour per seat (the
-    first seat wins a week with several). A diamond marks each turn of a shift type that runs
-    beside the others (month-end) at its middle, a star each of the engineer's own public
-    holidays.
+    first seat wins a week with several). A turn fills every week (handoff to handoff) it
+    overlaps, so a two-week turn fills two cells. A diamond marks each turn of a shift type
+    that runs beside the others (month-end) at its middle, a star each of the engineer's own
+    public holidays.
 
     Examples
     --------
@@ -150,6 +178,7 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
     codes = {name: code for name, (code, _) in table.items()}
     grid = [[codes["off call"]] * n_weeks for _ in handles]
     horizon = local(rotation.start, rotation.handoff, rotation.timezone)
+    bounds = _week_bounds(scenario)
     for k, duties in enumerate(_weekly_duties(calendar, n_weeks)):
         for row, engineer in enumerate(scenario.engineers):
             if duties and all(calendar.blocked(engineer, duty) for duty in duties):
@@ -166,9 +195,10 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
             middle = a.start + (a.end - a.start) / 2
             month_end_points.append((_weeks_since(horizon, middle) - 0.5, rows[a.engineer]))
             continue
-        column = week_number(scenario, a.start)
         name = str(a.seat) if scenario.default_shape else f"{shift}.{a.seat}"
-        if 0 <= column < n_weeks and name in codes:
+        if name not in codes:
+            continue
+        for column in _weeks_overlapped(bounds, a.start, a.end):
             grid[rows[a.engineer]][column] = max(grid[rows[a.engineer]][column], codes[name])
     holiday_points = [
         (_weeks_since(horizon, _noon(day, horizon)) - 0.5, rows[handle])
@@ -232,7 +262,7 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
         rotation=45,
         ha="right",
     )
-    names = [e.name for e in scenario.engineers]
+    names = [_short(e.name) for e in scenario.engineers]
     step = -(-len(handles) // (2 * MANY))  # at most 48 names down the side
     ax.set_yticks(list(range(0, len(handles), step)), names[::step])
     ax.set_xlabel(f"week starting ({scenario.rotation.timezone})")
@@ -251,6 +281,11 @@ def plot_calendar(scenario: Scenario, schedule: Schedule) -> Figure:
 def plot_cumulative(scenario: Scenario, schedule: Schedule) -> Figure:
     """One line per engineer: burden accumulated at each weekly handoff over the horizon.
 
+    A point per handoff (:func:`fairshift.fairness.cumulative_burden`), joined by straight
+    lines: the burden of a week rises across it, and each line ends, marked with a dot at the
+    horizon's end, at the engineer's ``burden`` of :func:`fairshift.per_engineer`. (Steps drawn
+    from each handoff would show the last week's burden only as a stroke on the right edge.)
+
     Examples
     --------
     >>> import datetime as dt
@@ -265,13 +300,20 @@ def plot_cumulative(scenario: Scenario, schedule: Schedule) -> Figure:
     ax = figure.add_subplot()
     dates = np.array([day.isoformat() for day in table.index], dtype="datetime64[D]")
     many = len(scenario.engineers) > MANY
+    if 10 < len(scenario.engineers) <= 20:
+        # Ten colours repeat past ten engineers; twenty keep each line apart from the others.
+        from matplotlib import colormaps
+
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in range(20)])
     for engineer in scenario.engineers:
         ax.plot(
             dates,
             table[engineer.handle].tolist(),
-            drawstyle="steps-post",
-            label=engineer.name,
+            label=_short(engineer.name),
             linewidth=0.6 if many else 1.5,
+            marker="o",
+            markevery=[len(dates) - 1],
+            markersize=2 if many else 5,
         )
     ax.set_xlabel("handoff date")
     ax.set_ylabel("cumulative burden (days)")
@@ -289,21 +331,31 @@ def _weekly_duties(calendar: ShiftCalendar, weeks: int) -> list[list[Duty]]:
     Only shift types that do not run beside the others count: an engineer blocked (leave,
     employment) from every one of a week's duties is unavailable that week.
     """
-    rotation = calendar.scenario.rotation
-    bounds = [
-        local(rotation.start + dt.timedelta(weeks=k), rotation.handoff, rotation.timezone)
-        for k in range(weeks + 1)
-    ]
+    bounds = _week_bounds(calendar.scenario)[: weeks + 1]
     beside = {s.name for s in calendar.pattern.shifts if s.may_overlap}
     found: list[list[Duty]] = [[] for _ in range(weeks)]
     for duty in calendar.duties:
         if duty.shift in beside:
             continue
-        first = max(bisect.bisect_right(bounds, duty.start) - 1, 0)
-        last = min(bisect.bisect_left(bounds, duty.end) - 1, weeks - 1)
-        for k in range(first, last + 1):
+        for k in _weeks_overlapped(bounds, duty.start, duty.end):
             found[k].append(duty)
     return found
+
+
+def _week_bounds(scenario: Scenario) -> list[dt.datetime]:
+    """The weekly handoffs of the horizon, its start and its end included."""
+    rotation = scenario.rotation
+    return [
+        local(rotation.start + dt.timedelta(weeks=k), rotation.handoff, rotation.timezone)
+        for k in range(rotation.weeks + 1)
+    ]
+
+
+def _weeks_overlapped(bounds: list[dt.datetime], start: dt.datetime, end: dt.datetime) -> range:
+    """Indices of the weeks between consecutive ``bounds`` that ``[start, end)`` overlaps."""
+    first = max(bisect.bisect_right(bounds, start) - 1, 0)
+    last = min(bisect.bisect_left(bounds, end) - 1, len(bounds) - 2)
+    return range(first, last + 1)
 
 
 def _weeks_since(origin: dt.datetime, moment: dt.datetime) -> float:

@@ -23,11 +23,12 @@ from ortools.sat.python import cp_model
 from . import arguments
 from .calendar import ShiftCalendar, utc
 from .errors import FairshiftError, InfeasibleError
+from .model.build import BuiltModel, build_model
 from .rules import RowContext
 from .runner import Deadline, SolverOptions, run
 from .scenario import Scenario
 from .schedule import Schedule, Stage, Status
-from .solve import BuiltModel, build_model, optimise
+from .solve import optimise
 from .validate import validate
 
 #: Columns of :attr:`Replan.diff`.
@@ -300,8 +301,7 @@ def _minimise(
     for handle, duty, var in built.vars.items():
         model.add_hint(var, hint.get((handle, duty.position), 0))
     model.minimize(expression)
-    solver = cp_model.CpSolver()
-    options.configure(solver, share * deadline.left())
+    solver = options.solver(share * deadline.left())
     started = time.perf_counter()
     status = run(solver, model)
     seconds = time.perf_counter() - started

@@ -1,7 +1,9 @@
 """A report a manager can open: summary, per-engineer table, comparison, pictures.
 
-:func:`write_report` writes ``report.md`` and, when matplotlib is installed, the PNG pictures
-it shows, each file atomically.
+:func:`write_report` draws the pictures once, gathers what the report says once
+(:func:`report_content`), and writes it twice, each file atomically: ``report.md`` beside the
+PNG pictures it links, and ``report.html``, one page with the same pictures embedded
+(:mod:`fairshift.htmlreport`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from .baselines import greedy, round_robin
 from .calendar import expand
 from .compare import compare, versus
 from .fairness import fairness
+from .htmlreport import ReportContent, render_html
 from .io import write_atomic
+from .plots import plot_burden, plot_calendar, plot_cumulative
 from .scenario import Scenario
 from .schedule import Status
 from .spread import categories
@@ -125,7 +129,14 @@ def md(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", html.escape(flat, quote=False))
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A value as the report shows it, unescaped: numbers to at most four decimals.
+
+    Examples
+    --------
+    >>> [cell_text(v) for v in (1.5, 2.0, float("nan"), None, True, (0.5, -1.0), "a|b")]
+    ['1.5', '2', 'n/a', '', 'yes', '+0.50, -1.00', 'a|b']
+    """
     if isinstance(value, tuple):
         return ", ".join(f"{v:+.2f}" for v in value)
     if isinstance(value, bool):
@@ -136,9 +147,11 @@ def _cell(value: Any) -> str:
         return "n/a"  # no such value, e.g. an excess where nothing is spread
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
-    if isinstance(value, int):
-        return str(value)
-    return md(str(value))
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    return md(cell_text(value))
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -167,13 +180,7 @@ def _png(figure: Figure) -> bytes:
 
 
 def _pictures(scenario: Scenario, schedule: Schedule) -> dict[str, bytes]:
-    """PNG bytes per file name, or nothing when matplotlib is not installed."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return {}
-    from .plots import plot_burden, plot_calendar, plot_cumulative
-
+    """PNG bytes per file name of :data:`PICTURES`, drawn once for both reports."""
     figures = (plot_burden, plot_calendar, plot_cumulative)
     return {
         name: _png(draw(scenario, schedule))
@@ -188,12 +195,13 @@ def write_report(
     *,
     comparison: pd.DataFrame | None = None,
 ) -> Path:
-    """Write ``report.md`` and its pictures into ``directory``; return the report's path.
+    """Write ``report.md``, ``report.html`` and the pictures into ``directory``.
 
     The report gives the status and proof, the summary metrics, a comparison with the
     round-robin and greedy baselines on the same scenario, the per-engineer table, any rule
-    violations, and three pictures (PNG files beside the report; without matplotlib the
-    report says how to get them).
+    violations, and three pictures: PNG files beside ``report.md``, embedded in
+    ``report.html`` (one self-contained page that prints on A4). Neither file holds a time:
+    the same inputs and seed give the same bytes.
 
     Parameters
     ----------
@@ -207,6 +215,11 @@ def write_report(
         A :func:`fairshift.compare` table to show instead of the default one (which compares
         the schedule, under its label, with ``round-robin`` and ``greedy``).
 
+    Returns
+    -------
+    pathlib.Path
+        The path of ``report.md``.
+
     Examples
     --------
     >>> import datetime as dt, tempfile
@@ -216,6 +229,8 @@ def write_report(
     >>> path = fs.write_report(scenario, fs.greedy(scenario), tempfile.mkdtemp())
     >>> path.name
     'report.md'
+    >>> sorted(p.name for p in path.parent.iterdir())
+    ['burden.png', 'calendar.png', 'cumulative.png', 'report.html', 'report.md']
     """
     out = Path(directory)
     name = schedule.label or "schedule"
@@ -224,9 +239,10 @@ def write_report(
     pictures = _pictures(scenario, schedule)
     for file, data in pictures.items():
         write_atomic(out / file, data)
-    text = render(scenario, schedule, comparison, pictures=bool(pictures), name=name)
+    content = report_content(scenario, schedule, comparison, name=name)
+    write_atomic(out / "report.html", render_html(content, pictures))
     path = out / "report.md"
-    write_atomic(path, text)
+    write_atomic(path, render_markdown(content))
     return path
 
 
@@ -239,23 +255,86 @@ def default_comparison(scenario: Scenario, schedule: Schedule) -> pd.DataFrame:
     return compare(entries)
 
 
-def render(
+#: Words of the comparison's columns that are not summary metrics.
+_COMPARISON_LABELS = {
+    "status": "status",
+    "proven": "proven optimal",
+    "violations": "hard-rule violations",
+    "unfilled": "unfilled shifts",
+    "weeks_changed": "turns gained (+) or lost (-) against {first}",
+}
+
+
+def report_content(
     scenario: Scenario,
     schedule: Schedule,
     comparison: pd.DataFrame,
     *,
-    pictures: bool,
     name: str,
-) -> str:
-    """Compose the Markdown text of the report (see :func:`write_report`)."""
+) -> ReportContent:
+    """Gather what the report says, as plain text, for every renderer (see :func:`write_report`).
+
+    Solve times are left out: the same inputs and seed give the same report.
+    """
     rotation = scenario.rotation
     stats = fairness(scenario, schedule)
+    subject = name in comparison.index and name != "round-robin"
+    shown = [c for c in comparison.columns if c not in ("leximax", "reason", "seconds")]
+    reasons = comparison["reason"][comparison["reason"].astype(bool)]
+    table = stats.per_engineer
+    columns = engineer_columns(scenario)
+    return ReportContent(
+        rotation=rotation.name,
+        schedule=name,
+        period=f"{rotation.weeks} weeks from {rotation.start} (handoff "
+        f"{rotation.handoff:%H:%M} {rotation.timezone}), {len(scenario.engineers)} engineers",
+        status=_status(schedule),
+        status_code=_status_code(schedule),
+        spread_words=_spread_words(scenario),
+        summary=tuple(
+            (key, summary_label(scenario, key), cell_text(value))
+            for key, value in stats.summary.items()
+        ),
+        versus=versus(comparison, name, "round-robin")
+        if subject and "round-robin" in comparison.index
+        else None,
+        comparison_columns=(
+            ("schedule", "schedule"),
+            *((c, _comparison_label(scenario, comparison, c)) for c in shown),
+        ),
+        comparison=tuple(
+            tuple(cell_text(value) for value in row) for row in comparison[shown].itertuples()
+        ),
+        reasons=tuple((str(index), str(reason)) for index, reason in reasons.items()),
+        engineer_columns=columns,
+        engineers=tuple(
+            tuple(cell_text(value) for value in row)
+            for row in table[[column for column, _ in columns]].values.tolist()
+        ),
+        holidays=tuple(
+            (str(who), str(days))
+            for who, days in zip(table["name"], table["holidays"], strict=True)
+            if days
+        ),
+        violations=tuple(str(violation) for violation in validate(scenario, schedule)),
+        pictures=PICTURES,
+    )
+
+
+def _comparison_label(scenario: Scenario, comparison: pd.DataFrame, column: str) -> str:
+    """Words for a column of the comparison."""
+    if column in _COMPARISON_LABELS:
+        first = str(comparison.index[0]) if len(comparison.index) else "the first schedule"
+        return _COMPARISON_LABELS[column].format(first=first)
+    return summary_label(scenario, column)
+
+
+def render_markdown(content: ReportContent) -> str:
+    """Compose the Markdown text of the report (see :func:`write_report`)."""
     lines = [
-        f"# {md(rotation.name)}",
+        f"# {md(content.rotation)}",
         "",
-        f"{rotation.weeks} weeks from {rotation.start} (handoff {rotation.handoff:%H:%M} "
-        f"{rotation.timezone}), {len(scenario.engineers)} engineers. Schedule "
-        f"**{md(name)}**: {_status(schedule)}.",
+        f"{content.period}. Schedule **{md(content.schedule)}**: {md(content.status)}.",
         "",
         "## Summary",
         "",
@@ -263,21 +342,15 @@ def render(
         "day counts its fraction of one); each engineer's fair share is the period's total "
         "burden split in proportion to availability (dates employed and free of leave, times "
         "FTE). Deviation = burden - fair share + history carried over. "
-        f"{_spread_words(scenario)} are each spread among the engineers who can hold them: an "
+        f"{content.spread_words} are each spread among the engineers who can hold them: an "
         "engineer's excess is their count minus the category's total split in proportion to "
         "availability among those engineers (n/a for anyone else).",
         "",
-        markdown_table(
-            ["metric", "value"],
-            [[summary_label(scenario, key), value] for key, value in stats.summary.items()],
-        ),
+        markdown_table(["metric", "value"], [[label, v] for _, label, v in content.summary]),
         "",
     ]
-    if "round-robin" in comparison.index and name in comparison.index and name != "round-robin":
-        text = versus(comparison, name, "round-robin").replace("`", "'")
-        lines += ["```", html.escape(text, quote=False), "```", ""]
-    # Solve times are left out: the same inputs and seed give a byte-identical report.
-    shown = [c for c in comparison.columns if c not in ("leximax", "reason", "seconds")]
+    if content.versus is not None:
+        lines += ["```", html.escape(content.versus.replace("`", "'"), quote=False), "```", ""]
     lines += [
         "## Comparison",
         "",
@@ -286,57 +359,53 @@ def render(
         "shift in that role ended earliest. Both know only leave and employment dates; "
         "violations are hard rules they break.",
         "",
-        markdown_table(
-            ["schedule", *shown],
-            [list(row) for row in comparison[shown].itertuples()],
-        ),
+        markdown_table([key for key, _ in content.comparison_columns], content.comparison),
         "",
     ]
-    reasons = comparison["reason"][comparison["reason"].astype(bool)]
-    lines += [f"- **{md(str(index))}**: {md(str(reason))}" for index, reason in reasons.items()]
-    if len(reasons):
+    lines += [f"- **{md(who)}**: {md(why)}" for who, why in content.reasons]
+    if content.reasons:
         lines.append("")
-    lines += ["## Per engineer", ""]
-    table = stats.per_engineer
-    columns = engineer_columns(scenario)
     lines += [
-        markdown_table(
-            [label for _, label in columns],
-            table[[column for column, _ in columns]].values.tolist(),
-        ),
+        "## Per engineer",
+        "",
+        markdown_table([label for _, label in content.engineer_columns], content.engineers),
         "",
     ]
-    holidays = [(n, h) for n, h in zip(table["name"], table["holidays"], strict=True) if h]
-    if holidays:
+    if content.holidays:
         lines += ["Own public holidays on call:", ""]
-        lines += [f"- {md(who)}: {md(days)}" for who, days in holidays]
+        lines += [f"- {md(who)}: {md(days)}" for who, days in content.holidays]
         lines.append("")
-    violations = validate(scenario, schedule)
     lines += ["## Hard rules", ""]
-    if violations:
-        lines += [f"{len(violations)} violation(s):", ""]
-        lines += [f"- {md(str(violation))}" for violation in violations]
+    if content.violations:
+        lines += [f"{len(content.violations)} violation(s):", ""]
+        lines += [f"- {md(violation)}" for violation in content.violations]
     else:
         lines.append("Every hard rule holds.")
     lines += ["", "## Pictures", ""]
-    if pictures:
-        for file, caption in PICTURES:
-            lines += [f"### {caption}", "", f"![{caption}]({file})", ""]
-    else:
-        lines += ["Install matplotlib (`pip install 'fairshift[plot]'`) to get pictures.", ""]
+    for file, caption in content.pictures:
+        lines += [f"### {caption}", "", f"![{caption}]({file})", ""]
     return "\n".join(lines)
 
 
 def _status(schedule: Schedule) -> str:
+    """The status and what was proven, in words (unescaped)."""
     if schedule.interrupted:
         return (
             "interrupted (Ctrl-C) before every stage was proven; this is the best schedule "
-            f"found until then ({md(schedule.headline)})"
+            f"found until then ({schedule.headline})"
         )
     if schedule.status == Status.OPTIMAL:
         return "optimal, every stage proven"
     if schedule.status == Status.FEASIBLE:
-        return f"feasible: {md(schedule.headline)}"
+        return f"feasible: {schedule.headline}"
     if schedule.status == Status.GIVEN:
         return "given (not optimised)"
     return schedule.status.lower()
+
+
+def _status_code(schedule: Schedule) -> str:
+    """The status as one lower-case word (see :attr:`ReportContent.status_code`)."""
+    if schedule.interrupted:
+        return "interrupted"
+    known = (Status.OPTIMAL, Status.FEASIBLE, Status.GIVEN, Status.INFEASIBLE)
+    return schedule.status.lower() if schedule.status in known else "unknown"

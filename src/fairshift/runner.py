@@ -116,6 +116,19 @@ class SolverOptions:
         ):
             raise ValueError(f"work_limit {self.work_limit!r} must be a positive number")
 
+    def solver(
+        self,
+        seconds: float,
+        work: float | None = None,
+        *,
+        large: bool = False,
+        workers: int | None = None,
+    ) -> cp_model.CpSolver:
+        """A new solver with these settings for ``seconds`` (see :meth:`configure`)."""
+        solver = cp_model.CpSolver()
+        self.configure(solver, seconds, work, large=large, workers=workers)
+        return solver
+
     @property
     def deterministic(self) -> bool:
         """Whether the same inputs and seed give the same schedule (one worker)."""
@@ -158,6 +171,30 @@ class SolverOptions:
         # CP-SAT's own SIGINT handler would end the search without telling us; Ctrl-C is
         # handled by :func:`run` instead.
         params.catch_sigint_signal = False
+
+
+def plain_solver(seconds: float, *, seed: int = 0) -> cp_model.CpSolver:
+    """A one-worker solver with CP-SAT's own defaults, for ``seconds``.
+
+    For the solves that are not fairness stages (infeasibility cores, pipeline owners,
+    neighbourhood steps): only the time, the seed and one worker are set, and CP-SAT's own
+    Ctrl-C handler is off (:func:`run` handles Ctrl-C).
+    """
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(seconds, 0.01)
+    params.random_seed = seed
+    params.num_workers = 1
+    params.catch_sigint_signal = False
+    return solver
+
+
+def solver_like(solver: cp_model.CpSolver, seed: int) -> cp_model.CpSolver:
+    """A new solver with the parameters of ``solver`` but another seed (for races)."""
+    other = cp_model.CpSolver()
+    other.parameters.copy_from(solver.parameters)
+    other.parameters.random_seed = seed % (MAX_SEED + 1)
+    return other
 
 
 class Interrupt:

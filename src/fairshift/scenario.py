@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -231,7 +231,17 @@ class Scenario:
         """Read a scenario file; every mistake raises a :class:`ScenarioError` naming the key."""
         from .io import read_scenario
 
-        return read_scenario(path)
+        return read_scenario(path, cls)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "") -> Scenario:
+        """Build a scenario from parsed TOML (a nested mapping, e.g. from ``tomllib``).
+
+        Errors name ``source`` and the key path, as :meth:`from_toml`'s do.
+        """
+        from .io import parse_scenario
+
+        return parse_scenario(data, cls, source=source)
 
     def to_toml(self) -> str:
         """Write the scenario as TOML text that :meth:`from_toml` reads back to an equal one."""

@@ -25,17 +25,25 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .calendar import ShiftCalendar, expand
 from .errors import InfeasibleError, NoSolutionFoundError
+from .model.build import BuiltModel, build_model
 from .model.neighbourhood import Goal, NeighbourhoodSearch, evaluate, search_for
-from .model.objective import Objective
 from .model.stages import BEST_EFFORT_WORK, LatticeBounds, StageGoal, StageSpec, fairness_stages
-from .model.variables import Variables
 from .model.warmstart import greedy_hint
-from .rules import REGISTRY, ModelContext
-from .runner import LARGE_MODEL, MAX_SEED, Deadline, Interrupt, Job, SolverOptions, run, run_all
+from .roster import _ordered
+from .runner import (
+    LARGE_MODEL,
+    MAX_SEED,
+    Deadline,
+    Interrupt,
+    Job,
+    SolverOptions,
+    run,
+    run_all,
+    solver_like,
+)
 from .scenario import Scenario
-from .schedule import Assignment, Schedule, Stage, Status, _ordered
+from .schedule import Assignment, Schedule, Stage, Status
 
 __all__ = [
     "LARGE_MODEL",
@@ -50,50 +58,6 @@ __all__ = [
 
 #: ``progress(stage, value, bound, elapsed_seconds)``, called on every improving solution.
 Progress = Callable[[str, float, float, float], None]
-
-
-@dataclass
-class BuiltModel:
-    """A CP-SAT model of a scenario with its variables and objective expressions."""
-
-    model: cp_model.CpModel
-    vars: Variables
-    calendar: ShiftCalendar
-    context: ModelContext
-    objective: Objective | None
-
-
-def build_model(
-    scenario: Scenario, *, explain: bool = False, deadline: Deadline | None = None
-) -> BuiltModel:
-    """Build the model: variables, every hard rule of :data:`~fairshift.rules.REGISTRY`, fairness.
-
-    With ``explain=True`` every rule instance is guarded by an assumption literal and the
-    fairness terms are left out, so that a conflict can only come from the hard rules.
-
-    Raises
-    ------
-    NoSolutionFoundError
-        When ``deadline`` passes before the model is built.
-    """
-    calendar = expand(scenario)
-    model = cp_model.CpModel()
-    variables = Variables(model, calendar)
-    context = ModelContext(model, variables, calendar, explain=explain)
-    for rule in REGISTRY:
-        _check(deadline)
-        rule.encode(context)
-    _check(deadline)
-    objective = None if explain else Objective(model, variables, calendar)
-    return BuiltModel(model, variables, calendar, context, objective)
-
-
-def _check(deadline: Deadline | None) -> None:
-    if deadline is not None and deadline.expired():
-        raise NoSolutionFoundError(
-            "the time limit ran out while building the model, before any schedule was "
-            "searched for; raise the time limit"
-        )
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -159,9 +123,7 @@ def _race(
     everyone = [solver]
     jobs: list[Job] = []
     for k in range(1, workers):
-        other = cp_model.CpSolver()
-        other.parameters.copy_from(params)
-        other.parameters.random_seed = (params.random_seed + k) % (MAX_SEED + 1)
+        other = solver_like(solver, params.random_seed + k)
         other.parameters.search_branching = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
         everyone.append(other)
     for k, other in enumerate(everyone):
@@ -218,8 +180,7 @@ def _hint_everything(
         copy = model.clone()
         for index, value in decisions.items():
             copy.add(copy.get_int_var_from_proto_index(index) == value)
-        solver = cp_model.CpSolver()
-        SolverOptions().configure(solver, min(seconds, 10.0), workers=1)
+        solver = SolverOptions().solver(min(seconds, 10.0), workers=1)
         if run(solver, copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             completed = list(solver.response_proto.solution)[: len(model.proto.variables)]
             hint.vars.extend(range(len(completed)))
@@ -324,9 +285,8 @@ def _probe(
     model.clear_objective()  # type: ignore[no-untyped-call]
     domain = switch.proto.domain
     domain[0], domain[1] = 1, 1
-    solver = cp_model.CpSolver()
     # One worker: measured on the example, the portfolio of two took 1.3 s where one took 0.1 s.
-    state.options.configure(solver, seconds, work, large=state.large, workers=1)
+    solver = state.options.solver(seconds, work, large=state.large, workers=1)
     solver.parameters.random_seed = (state.options.seed + attempt) % (MAX_SEED + 1)
     try:
         status = run(solver, model, interrupt=state.interrupt)
@@ -593,12 +553,8 @@ def _run_stage(
     # With a neighbourhood search to follow, the full model only needs a first schedule
     # and whatever it proves early; the search gets the rest.
     first = _FULL_MODEL_SHARE if search is not None else 1.0
-    solver = cp_model.CpSolver()
-    options.configure(
-        solver,
-        stage_seconds * first,
-        None if work is None else work * first,
-        large=state.large,
+    solver = options.solver(
+        stage_seconds * first, None if work is None else work * first, large=state.large
     )
     callback = (
         _Reporter(spec.name, goal.to_report, state.progress, goal.known, spec.maximize)

@@ -42,7 +42,7 @@ from .calendar import Duty, ShiftCalendar, expand
 from .scenario import Scenario
 
 if TYPE_CHECKING:
-    from .schedule import Assignment
+    from .roster import Assignment
 
 #: The day categories, after the seat categories.
 DAY_CATEGORIES = ("weekend_days", "holiday_days")

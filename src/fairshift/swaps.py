@@ -19,8 +19,9 @@ import pandas as pd
 from .calendar import expand
 from .errors import FairshiftError
 from .fairness import deviations
+from .roster import _ordered
 from .scenario import Scenario
-from .schedule import Assignment, Schedule, _ordered
+from .schedule import Assignment, Schedule
 from .validate import validate
 
 #: Columns of :func:`swaps`.

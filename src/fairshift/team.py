@@ -30,6 +30,25 @@ LONG_TEXT = 2000
 #: Largest balance carried over, in days either way.
 MAX_HISTORY = 1000
 
+#: Paging-tool user ids of an engineer: ``(field, form, how to fix a bad one)``.
+_PAGER_IDS = (
+    (
+        "pagerduty",
+        re.compile(r"^[A-Z0-9]{1,40}$"),
+        "give the user's id from PagerDuty (upper-case letters and digits, e.g. PABC123)",
+    ),
+    (
+        "opsgenie",
+        re.compile(r"^[^@\s]+@[^@\s]+$"),
+        "give the user's Opsgenie username, their e-mail address",
+    ),
+    (
+        "grafana",
+        re.compile(r"^[^\s]+$"),
+        "give the user's Grafana username or e-mail address (no spaces)",
+    ),
+)
+
 
 class Seniority(enum.IntEnum):
     """Seniority levels, ordered: a senior satisfies any rule that asks for a mid."""
@@ -278,6 +297,10 @@ class Engineer:
     working_hours
         Daily window of working hours in the engineer's own zone, e.g. ``"08:00-18:00"``;
         only shift types with ``within_working_hours`` look at it. ``None``: unrestricted.
+    pagerduty, opsgenie, grafana
+        The engineer's user in a paging tool, for ``fairshift export`` (``""``: none given):
+        a PagerDuty user id such as ``"PABC123"``, an Opsgenie username (an e-mail address),
+        a Grafana OnCall username or e-mail address.
 
     Examples
     --------
@@ -297,6 +320,9 @@ class Engineer:
     left: dt.date | None = None
     history: Fraction = Fraction(0)
     working_hours: DailyHours | None = None
+    pagerduty: str = ""
+    opsgenie: str = ""
+    grafana: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.handle, str) or not _HANDLE.match(self.handle):
@@ -346,6 +372,10 @@ class Engineer:
         if self.working_hours is not None and not isinstance(self.working_hours, DailyHours):
             hours = DailyHours.parse(self.working_hours, "working_hours")
             object.__setattr__(self, "working_hours", hours)
+        for tool, pattern, fix in _PAGER_IDS:
+            value = parse_text(getattr(self, tool), tool, limit=EMAIL_LENGTH)
+            if value and not pattern.match(value):
+                raise ScenarioError(tool, f"{value!r} is not a valid {tool} id", fix)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from ..runner import Interrupt, run, run_all
+from ..runner import Interrupt, plain_solver, run, run_all
 from .objective import lower_bound, upper_bound
 from .variables import Variables
 
@@ -187,11 +187,8 @@ class NeighbourhoodSearch:
                 # steps draw their groups and seeds from streams of their own.
                 chosen = self._choose(goal, best, group, self._rng if k == 0 else self._helpers)
                 self._restrict(copy, state, chosen, best)
-                solver = cp_model.CpSolver()
+                solver = plain_solver(left, seed=rounds + HELPER_SEED_STEP * k)
                 params = solver.parameters
-                params.num_workers = 1
-                params.random_seed = rounds + HELPER_SEED_STEP * k
-                params.max_time_in_seconds = left
                 # Harder steps get more work: the group's shifts can go to any of its members.
                 held = sum(best[i] for e in chosen for i in self._groups[e])
                 step_work = min(

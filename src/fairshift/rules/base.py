@@ -27,8 +27,8 @@ from ..turns import Turn, utc
 
 if TYPE_CHECKING:
     from ..model.variables import Variables
+    from ..roster import Assignment
     from ..scenario import Scenario
-    from ..schedule import Assignment
 
 
 @dataclass(frozen=True)
