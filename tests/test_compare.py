@@ -118,3 +118,12 @@ def test_versus_explains_a_missing_schedule(trio: fs.Scenario) -> None:
         {"variant": fs.InfeasibleError(explanation), "round-robin": fs.round_robin(trio)}
     )
     assert "Nobody is free in week 2." in versus(table, "variant", "round-robin")
+
+
+def test_versus_leaves_out_an_empty_category(trio: fs.Scenario) -> None:
+    """Without month-end shifts there is no month-end row, rather than a row of "n/a"."""
+    table = fs.compare({"greedy": fs.greedy(trio), "round-robin": fs.round_robin(trio)})
+    text = versus(table, "greedy", "round-robin")
+    assert "month-end" not in text
+    assert "n/a" not in text
+    assert "weekend days: largest excess" in text

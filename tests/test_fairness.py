@@ -261,3 +261,13 @@ def test_read_history_needs_the_file_and_its_columns(tmp_path: Path) -> None:
     (tmp_path / "fairness.csv").write_text("engineer,burden\nana,3\n")
     with pytest.raises(fs.ScenarioError, match="no deviation column"):
         read_history(trio(), tmp_path)
+
+
+def test_an_own_holiday_is_named_once_however_many_seats_cover_it() -> None:
+    """Follow-the-sun: one engineer may hold two shift types on Christmas; it is one holiday."""
+    root = Path(__file__).resolve().parent.parent
+    s = fs.Scenario.from_toml(root / "examples" / "follow-the-sun.toml")
+    table = fs.per_engineer(s, fs.greedy(s))
+    listed = [names.split(" | ") for names in table["holidays"] if names]
+    assert listed
+    assert all(len(names) == len(set(names)) for names in listed)

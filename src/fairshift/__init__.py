@@ -28,6 +28,7 @@ from .errors import FairshiftError as FairshiftError
 from .errors import FeedError as FeedError
 from .errors import InfeasibleError as InfeasibleError
 from .errors import NoSolutionFoundError as NoSolutionFoundError
+from .errors import PublishError as PublishError
 from .errors import ScenarioError as ScenarioError
 from .errors import ScheduleFormatError as ScheduleFormatError
 from .explain import Explanation as Explanation
@@ -53,7 +54,6 @@ from .policy import Ownership as Ownership
 from .policy import Rotation as Rotation
 from .policy import Rules as Rules
 from .policy import Weights as Weights
-from .publish import PublishError as PublishError
 from .publish import publish_caldav as publish_caldav
 from .readics import PartialDuty as PartialDuty
 from .readics import Rota as Rota

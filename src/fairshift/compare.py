@@ -228,6 +228,8 @@ def versus(table: pd.DataFrame, subject: str, baseline: str) -> str:
     lines.append(f"  {'':<{width}}  {subject:>12}  {baseline:>12}")
     for label, key, form in rows:
         a, b = ours[key], theirs[key]
+        if key.endswith("_excess") and _missing(a) and _missing(b):
+            continue  # the category is empty (no month-end shifts, no public holidays)
         if form == "{:d}":
             a, b = int(a), int(b)
         shown = ["n/a" if _missing(v) else form.format(v) for v in (a, b)]

@@ -68,6 +68,10 @@ class FeedError(FairshiftError, ValueError):
     """The feeds cannot be written (for instance, the state file next to them is unreadable)."""
 
 
+class PublishError(FairshiftError, RuntimeError):
+    """A plan cannot be published (no feeds, server unreachable, upload refused, ...)."""
+
+
 class ScheduleFormatError(FairshiftError, ValueError):
     """A schedule file or table cannot be read (missing column, unparsable time, ...)."""
 

@@ -194,7 +194,9 @@ def per_engineer(scenario: Scenario, schedule: Roster) -> pd.DataFrame:
             for day, share in duty.turn.covered:
                 if day in own:
                     days[handle]["holiday_days"] += share
-                    holiday_names[handle].append(f"{own[day]} ({day})")
+                    name = f"{own[day]} ({day})"
+                    if name not in holiday_names[handle]:  # a day held in several seats
+                        holiday_names[handle].append(name)
                 elif day.weekday() >= 5:
                     days[handle]["weekend_days"] += share
                 else:

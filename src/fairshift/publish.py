@@ -29,14 +29,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 import icalendar
 
-from .errors import FairshiftError
+from .errors import PublishError
 
 #: Environment variable holding the CalDAV password (asked for when unset on a terminal).
 PASSWORD_VARIABLE = "FAIRSHIFT_CALDAV_PASSWORD"
-
-
-class PublishError(FairshiftError, RuntimeError):
-    """The feeds cannot be published (no feeds, server unreachable, upload refused, ...)."""
 
 
 def find_feeds(directory: str | Path) -> list[Path]:

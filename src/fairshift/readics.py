@@ -8,11 +8,12 @@ like any other (see :mod:`fairshift.score`). How:
 - **Events.** Every VEVENT of the feed; recurring events are expanded over the scenario's
   horizon by ``recurring-ical-events`` (RRULE, RDATE, EXDATE and moved occurrences).
   All-day events (DATE values) span whole days, 00:00 to 00:00 in the rotation's zone.
+  Reading and expanding a feed is :mod:`fairshift.icsfeed`'s job.
 - **Engineer.** An event names an engineer by its SUMMARY (``alex``, ``Alex Chen``,
   ``alex.chen@example.com``, ``Primary: Alex Chen``, Grafana OnCall's ``[L1] alex``), failing
   that by an ATTENDEE (address or CN): a handle, a name, an e-mail address or a paging-tool id
   (``pagerduty``, ``opsgenie``, ``grafana``), without regard to case. fairshift's own feeds
-  also carry ``X-FAIRSHIFT-ENGINEER``, which comes first.
+  also carry ``X-FAIRSHIFT-ENGINEER``, which comes first (see :mod:`fairshift.icsnames`).
 - **Seat.** The seat given for the feed (``primary``, ``weekly.primary``, ``month-end``; a
   seat name several shift types use stands for all of them, and time tells which); failing
   that, the seat the event names in its SUMMARY (``Primary: Alex Chen``) or CATEGORIES
@@ -29,47 +30,37 @@ like any other (see :mod:`fairshift.score`). How:
 - **Time zones.** A feed whose times cannot be placed is refused with a
   :class:`~fairshift.ScenarioError`: floating times (no TZID, no ``Z``) without an
   ``X-WR-TIMEZONE``, and a TZID that is neither an IANA zone nor defined by a VTIMEZONE in
-  the feed. So is a feed whose events start a fixed whole number of hours (or quarter
-  hours) away from the scenario's turns, the sign of a feed exported in the wrong zone: most
-  events start that far from a turn's start, almost none at one.
+  the feed (:mod:`fairshift.icsfeed` checks these). So is a feed whose events start a fixed
+  whole number of hours (or quarter hours) away from the scenario's turns, the sign of a feed
+  exported in the wrong zone: most events start that far from a turn's start, almost none at
+  one. That check needs the seats the events were matched to, so it is made here.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import icalendar
-import recurring_ical_events
+from zoneinfo import ZoneInfo
 
 from .calendar import Duty, ShiftCalendar, expand
 from .errors import ScenarioError
-from .pattern import Pattern
+from .icsfeed import MAX_EVENTS as MAX_EVENTS
+from .icsfeed import MAX_FEED_BYTES as MAX_FEED_BYTES
+from .icsfeed import SHOWN_CHARACTERS as SHOWN_CHARACTERS
+from .icsfeed import Occurrence, Source, as_list, load, occurrences, shown
+from .icsnames import ENGINEER_FIELDS, People, Seats, attendee_text
 from .scenario import Scenario
 from .schedule import Assignment, Schedule
-from .turns import horizon, local, utc
-
-#: A feed: a path, or the feed's text or bytes.
-Source = str | bytes | Path
+from .turns import horizon, utc
 
 #: Label of a schedule read from feeds (its name when compared).
 LABEL = "rota"
-#: The engineer fields a feed may name an engineer by, besides the handle.
-ENGINEER_FIELDS = ("name", "email", "pagerduty", "opsgenie", "grafana")
 #: Share of a duty's on-call time the events must cover for the duty to have a holder.
 MIN_COVERED = 0.5
-#: The largest feed read, in bytes.
-MAX_FEED_BYTES = 64 * 1024 * 1024
-#: The most occurrences a feed's events may have up to the horizon's end (a runaway RRULE
-#: is refused before it is expanded).
-MAX_EVENTS = 200_000
 #: Events looked at to tell a feed in the wrong time zone, and the fewest that decide.
 _OFFSET_SAMPLE, _OFFSET_MIN_EVENTS = 500, 3
 #: Wrong zone: at most this share of events start at a turn boundary...
@@ -78,16 +69,6 @@ _ALIGNED_AT_MOST = 0.2
 _OFFSET_AT_LEAST = 0.6
 _QUARTER_HOUR = dt.timedelta(minutes=15)
 _MOST_OFF = 14 * 4  # quarter hours: UTC-12 to UTC+14 lie within 14 hours of any zone's day
-_MALFORMED = (AttributeError, IndexError, KeyError, OverflowError, TypeError, ValueError)
-
-# Grafana OnCall's optional priority prefix, "[L1] alex".
-_PRIORITY = re.compile(r"^\s*\[[^\]]{0,20}\]\s*")
-_BRACKETED = re.compile(r"[(<\[]([^()<>\[\]]*)[)>\]]")
-_EMAIL = re.compile(r"[^\s<>():;,\"'\[\]]+@[^\s<>():;,\"'\[\]]+")
-_SEPARATORS = re.compile(r"\s*[:|/,;&→]\s*|\s+[-–—]+\s+")
-_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
-#: Characters of an event's title quoted in messages.
-SHOWN_CHARACTERS = 80
 _NO_SEAT = "names no seat"
 
 
@@ -121,7 +102,7 @@ class Unmatched:
     @property
     def title(self) -> str:
         """The SUMMARY as messages quote it (shortened when long)."""
-        return _shown(self.summary)
+        return shown(self.summary)
 
     def __str__(self) -> str:
         return f"{self.feed}: {_event_words(self.summary, self.start, self.end)}: {self.reason}"
@@ -296,14 +277,14 @@ def read_feeds(scenario: Scenario, feeds: Iterable[tuple[Source, str | None]]) -
         As :func:`read_ics`, naming the feed.
     """
     calendar = expand(scenario)
-    people = _People(scenario)
-    seats = _Seats(calendar.pattern)
+    people = People(scenario)
+    seats = Seats(calendar.pattern)
     names: list[str] = []
     events: list[_Event] = []
     unmatched: list[Unmatched] = []
     asked: set[tuple[str, str]] = set()
     for source, seat in feeds:
-        name, calendars = _load(source)
+        name, calendars = load(source)
         names.append(name)
         wanted = seats.argument(seat, name) if seat is not None else None
         asked |= wanted or set()
@@ -329,67 +310,6 @@ def read_feeds(scenario: Scenario, feeds: Iterable[tuple[Source, str | None]]) -
     )
 
 
-# -- reading the file ------------------------------------------------------------------------
-
-
-def _load(source: Source) -> tuple[str, list[Any]]:
-    """``(name, calendars)`` of a feed given as a path or as its content."""
-    if isinstance(source, bytes):
-        return "the feed", _parse(source, "the feed")
-    if isinstance(source, str) and (source.lstrip("\ufeff \t\r\n").startswith("BEGIN:")):
-        return "the feed", _parse(source.encode("utf-8"), "the feed")
-    path = Path(source)
-    name = str(path)
-    try:
-        if path.is_dir():
-            raise ScenarioError(
-                "", "is a directory", "give the .ics file of one schedule", source=name
-            )
-        size = path.stat().st_size
-        if size > MAX_FEED_BYTES:
-            raise ScenarioError(
-                "",
-                f"is {size // 2**20} MiB, more than a feed needs",
-                f"export the horizon's events alone (at most {MAX_FEED_BYTES // 2**20} MiB)",
-                source=name,
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError("", f"no such feed {name!r}", "check the path") from None
-    except (OSError, ValueError) as error:  # ValueError: a path holding a NUL character
-        reason = getattr(error, "strerror", None) or error
-        raise ScenarioError("", f"cannot read {name!r} ({reason})", "check the path") from None
-    return name, _parse(data, name)
-
-
-def _parse(data: bytes, name: str) -> list[Any]:
-    not_ical = ScenarioError(
-        "",
-        "is not an iCalendar feed (it does not start with BEGIN:VCALENDAR)",
-        "give the .ics file your calendar or paging tool exports",
-        source=name,
-    )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise not_ical from None
-    if "\x00" in text or not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
-        raise not_ical
-    try:
-        found = icalendar.Calendar.from_ical(text, multiple=True)
-    except _MALFORMED as error:
-        raise ScenarioError(
-            "",
-            f"is not valid iCalendar ({error})",
-            "export the feed again, or fix the line named",
-            source=name,
-        ) from None
-    calendars = [c for c in found if getattr(c, "name", "") == "VCALENDAR"]
-    if not calendars:
-        raise not_ical
-    return calendars
-
-
 # -- events ----------------------------------------------------------------------------------
 
 
@@ -410,31 +330,18 @@ def _read_feed(
     scenario: Scenario,
     name: str,
     calendars: list[Any],
-    people: _People,
-    seats: _Seats,
+    people: People,
+    seats: Seats,
     wanted: frozenset[tuple[str, str]] | None,
 ) -> list[_Event | Unmatched]:
     """The feed's occurrences in the horizon, each matched or said why not."""
     zone = scenario.rotation.timezone
-    for calendar in calendars:
-        _check_zones(calendar, name, zone)
-    occurrences = [o for calendar in calendars for o in _occurrences(calendar, name, scenario)]
-    if not occurrences:
-        count = sum(len(c.walk("VEVENT")) for c in calendars)
-        if count:
-            begin, end = horizon(scenario.rotation)
-            raise ScenarioError(
-                "",
-                f"none of its {count} event(s) falls in the scenario's horizon "
-                f"({begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone})",
-                "export the feed for that period, or set rotation.start and rotation.weeks "
-                "to the period the feed covers",
-                source=name,
-            )
+    found = occurrences(scenario, name, calendars)
+    if not found:
         return []
     read: list[_Event | Unmatched] = []
-    for component, start, end, timed in occurrences:
-        read.append(_match(component, start, end, timed, name, zone, people, seats, wanted))
+    for occurrence in found:
+        read.append(_match(occurrence, name, zone, people, seats, wanted))
     # The seat is looked for first, so an event of any other kind did name one.
     if wanted is None and all(
         isinstance(e, Unmatched) and e.reason.startswith(_NO_SEAT) for e in read
@@ -451,173 +358,16 @@ def _read_feed(
     return read
 
 
-def _check_zones(calendar: Any, name: str, zone: str) -> None:
-    """Refuse times that cannot be placed: floating without X-WR-TIMEZONE, unknown TZIDs."""
-    default = calendar.get("X-WR-TIMEZONE")
-    if default is not None:
-        try:
-            ZoneInfo(str(default))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ScenarioError(
-                "X-WR-TIMEZONE",
-                f"{str(default)!r} is not a time zone",
-                "use an IANA name such as America/Los_Angeles",
-                source=name,
-            ) from None
-    for event in calendar.walk("VEVENT"):
-        for key in ("DTSTART", "DTEND"):
-            prop = event.get(key)
-            if prop is None:
-                if key == "DTSTART":
-                    summary = str(event.get("SUMMARY", ""))
-                    raise ScenarioError(
-                        "",
-                        f"event {_shown(summary)} has no DTSTART",
-                        "export the feed again",
-                        source=name,
-                    )
-                continue
-            value = getattr(prop, "dt", None)
-            if not isinstance(value, dt.datetime) or value.tzinfo is not None:
-                continue
-            summary = str(event.get("SUMMARY", ""))
-            when = f"event {_shown(summary)} at {value:%Y-%m-%d %H:%M}"
-            tzid = prop.params.get("TZID")
-            if tzid:
-                raise ScenarioError(
-                    "",
-                    f"{when} has TZID {str(tzid)!r}, which is neither an IANA zone nor "
-                    "defined by a VTIMEZONE in the feed",
-                    f"export the feed with IANA zone names (such as {zone}) or in UTC",
-                    source=name,
-                )
-            if default is None:
-                raise ScenarioError(
-                    "",
-                    f"{when} has a floating time (no TZID, no UTC 'Z'), so its zone is unknown",
-                    "export the feed with time zones, or add the line "
-                    f"X-WR-TIMEZONE:{zone} after BEGIN:VCALENDAR if its times are {zone} times",
-                    source=name,
-                )
-
-
-def _occurrences(
-    calendar: Any, name: str, scenario: Scenario
-) -> list[tuple[Any, dt.datetime, dt.datetime, bool]]:
-    """``(component, start, end, timed)`` of every occurrence in the horizon, in time order."""
-    zone = scenario.rotation.timezone
-    begin, finish = (utc(moment) for moment in horizon(scenario.rotation))
-    _check_recurrences(calendar, name, zone, finish)
-    found = []
-    try:
-        for component in recurring_ical_events.of(calendar).between(begin, finish):
-            start, timed = _moment(component.get("DTSTART"), zone)
-            end_prop = component.get("DTEND")
-            if end_prop is None:
-                end = start + (dt.timedelta(0) if timed else dt.timedelta(days=1))
-            else:
-                end, _ = _moment(end_prop, zone)
-            # ``between`` includes both ends; an event that only touches the horizon is not in it.
-            if start < finish and end > begin:
-                found.append((component, start, end, timed))
-    except _MALFORMED as error:
-        raise ScenarioError(
-            "",
-            f"its events cannot be expanded ({error})",
-            "check the recurrence rules (RRULE, RDATE, EXDATE) of the feed",
-            source=name,
-        ) from None
-    found.sort(key=lambda item: (item[1], item[2], str(item[0].get("SUMMARY", ""))))
-    return found
-
-
-#: The shortest step of each RRULE frequency, in seconds (a month is at least 28 days).
-_FREQ_SECONDS = {
-    "SECONDLY": 1,
-    "MINUTELY": 60,
-    "HOURLY": 3600,
-    "DAILY": 86400,
-    "WEEKLY": 7 * 86400,
-    "MONTHLY": 28 * 86400,
-    "YEARLY": 365 * 86400,
-}
-#: RRULE parts that can add occurrences within one step.
-_EXPANDING = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO")
-
-
-def _check_recurrences(calendar: Any, name: str, zone: str, finish: dt.datetime) -> None:
-    """Refuse a feed whose recurrences would take too long to expand up to the horizon's end.
-
-    Expansion walks every series from its first occurrence, so the bound counts from DTSTART:
-    a rule repeating every second since 1990 is refused before it is expanded.
-    """
-    total = 0.0
-    for event in calendar.walk("VEVENT"):
-        total += 1
-        prop = event.get("DTSTART")
-        value = getattr(prop, "dt", None)
-        if isinstance(value, dt.datetime):
-            first = utc(value) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        elif isinstance(value, dt.date):
-            first = utc(local(value, dt.time(0), zone))
-        else:
-            continue
-        span = max((finish - first).total_seconds(), 0.0)
-        for rule in _as_list(event.get("RRULE")):
-            total += _most_occurrences(rule, span)
-        for dates in _as_list(event.get("RDATE")):
-            total += len(getattr(dates, "dts", ()))
-        if total > MAX_EVENTS:
-            summary = str(event.get("SUMMARY", ""))
-            raise ScenarioError(
-                "",
-                f"its events, up to the horizon's end, would be more than {MAX_EVENTS} "
-                f"(event {_shown(summary)} recurs from {first:%Y-%m-%d})",
-                "check its recurrence rules (RRULE), or export the horizon's events alone",
-                source=name,
-            )
-
-
-def _most_occurrences(rule: Any, seconds: float) -> float:
-    """An upper bound on the occurrences of an RRULE within ``seconds`` of its start."""
-    try:
-        freq = str(_first(rule.get("FREQ"), "DAILY")).upper()
-        interval = max(int(_first(rule.get("INTERVAL"), 1)), 1)
-        count = rule.get("COUNT")
-        most = seconds / (_FREQ_SECONDS.get(freq, 1) * interval) + 1
-        for key in _EXPANDING:
-            most *= max(len(_as_list(rule.get(key))), 1)
-        return min(most, float(_first(count, 0))) if count else most
-    except _MALFORMED:
-        return 0.0  # the expansion itself reports a malformed rule
-
-
-def _first(value: Any, default: Any) -> Any:
-    found = _as_list(value)
-    return found[0] if found else default
-
-
-def _moment(prop: Any, zone: str) -> tuple[dt.datetime, bool]:
-    """A DTSTART or DTEND in UTC, and whether it was a time (a DATE is 00:00 in ``zone``)."""
-    value = prop.dt
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:  # _check_zones refuses these first; an RDATE may slip by
-            raise ValueError(f"floating time {value:%Y-%m-%d %H:%M}")
-        return utc(value), True
-    return utc(local(value, dt.time(0), zone)), False
-
-
 def _match(
-    component: Any,
-    start: dt.datetime,
-    end: dt.datetime,
-    timed: bool,
+    occurrence: Occurrence,
     name: str,
     zone: str,
-    people: _People,
-    seats: _Seats,
+    people: People,
+    seats: Seats,
     wanted: frozenset[tuple[str, str]] | None,
 ) -> _Event | Unmatched:
+    """The occurrence matched to one engineer and its seats, or why it is not scored."""
+    component, start, end = occurrence.component, occurrence.start, occurrence.end
     summary = str(component.get("SUMMARY", "")).strip()
 
     def unmatched(kind: str, reason: str) -> Unmatched:
@@ -634,9 +384,9 @@ def _match(
         return unmatched("seat", f"{reason} in its SUMMARY or CATEGORIES")
     handles = people.of_event(component, summary)
     if not handles:
-        attendees = [_attendee_text(a) for a in _as_list(component.get("ATTENDEE"))]
+        attendees = [attendee_text(a) for a in as_list(component.get("ATTENDEE"))]
         more = f" and {len(attendees) - 3} more" if len(attendees) > 3 else ""
-        named = f"its title {_shown(summary)}" + (
+        named = f"its title {shown(summary)}" + (
             f" and attendee(s) {', '.join(attendees[:3])}{more}" if attendees else ""
         )
         return unmatched(
@@ -648,138 +398,7 @@ def _match(
         return unmatched("engineer", f"names several engineers ({', '.join(sorted(handles))})")
     if end <= start:
         return unmatched("turn", "lasts no time")
-    return _Event(name, summary, start, end, next(iter(handles)), held, timed)
-
-
-# -- engineers and seats ---------------------------------------------------------------------
-
-
-def _key(text: str) -> str:
-    """Text as compared: ``mailto:`` and quotes dropped, spaces collapsed, case folded."""
-    text = _MAILTO.sub("", text.strip()).strip("\"' ")
-    return " ".join(text.split()).casefold()
-
-
-def _parts(text: str) -> list[str]:
-    """The pieces of a SUMMARY that may name someone or something, the whole first."""
-    text = _PRIORITY.sub("", text)
-    inner = _BRACKETED.findall(text)
-    outside = _BRACKETED.sub(" ", text)
-    # After a prefix such as "Primary:", the rest may hold separators of its own ("Smith, J").
-    rest = text.split(":", 1)[1] if ":" in text else ""
-    pieces = [text, *_EMAIL.findall(text), *inner, outside, rest]
-    pieces += _SEPARATORS.split(text) + _SEPARATORS.split(outside)
-    return [key for key in dict.fromkeys(_key(p) for p in pieces) if key]
-
-
-def _texts(value: Any) -> list[str]:
-    """A property's values as text (one property, or a list of them)."""
-    return [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
-
-
-class _People:
-    """Engineers by every text a feed may call them."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.index: dict[str, set[str]] = defaultdict(set)
-        for engineer in scenario.engineers:
-            self.index[_key(engineer.handle)].add(engineer.handle)
-            for field in ENGINEER_FIELDS:
-                value = getattr(engineer, field, "")
-                if isinstance(value, str) and value.strip():
-                    self.index[_key(value)].add(engineer.handle)
-
-    def of_text(self, text: str) -> set[str]:
-        """Handles ``text`` names: the whole text if it names someone, else its parts."""
-        parts = _parts(text)
-        if not parts:
-            return set()
-        whole = self.index.get(parts[0])
-        if whole:
-            return set(whole)
-        return {h for part in parts[1:] for h in self.index.get(part, ())}
-
-    def of_event(self, component: Any, summary: str) -> set[str]:
-        """Handles an event names: X-FAIRSHIFT-ENGINEER, else SUMMARY, else ATTENDEE."""
-        own = _key(str(component.get("X-FAIRSHIFT-ENGINEER", "")))
-        if own in self.index:
-            return set(self.index[own])
-        found = self.of_text(summary)
-        if found:
-            return found
-        for attendee in _as_list(component.get("ATTENDEE")):
-            names = {h for h in self.index.get(_key(str(attendee)), ())}
-            cn = getattr(attendee, "params", {}).get("CN")
-            if not names and cn:
-                names = self.of_text(str(cn))
-            found |= names
-        return found
-
-
-def _attendee_text(attendee: Any) -> str:
-    """``Jordan Lee <jordan.lee@example.com>``, as an ATTENDEE is shown."""
-    address = _MAILTO.sub("", str(attendee))
-    cn = getattr(attendee, "params", {}).get("CN")
-    return f"{cn} <{address}>" if cn else address
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-class _Seats:
-    """Seats by every way a feed or a command line names them."""
-
-    def __init__(self, pattern: Pattern) -> None:
-        self.pattern = pattern
-        index: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for shift in pattern.shifts:
-            for seat in shift.seats:
-                words = {
-                    f"{shift.name}.{seat.name}",
-                    f"{shift.name}-{seat.name}",
-                    f"{shift.name} {seat.name}",
-                    f"{seat.name} ({shift.name})",
-                    seat.name,
-                }
-                if len(shift.seats) == 1:
-                    words.add(shift.name)
-                for word in words:
-                    for variant in (word, word.replace("_", "-"), word.replace("_", " ")):
-                        index[_key(variant)].add((shift.name, seat.name))
-                        index[_key(variant.replace("-", " "))].add((shift.name, seat.name))
-        self.index = {key: frozenset(found) for key, found in index.items()}
-
-    def argument(self, text: str, feed: str) -> frozenset[tuple[str, str]]:
-        """The seats a given seat id stands for (a seat name several shifts use: all)."""
-        found = self.index.get(_key(text))
-        if found:
-            return found
-        try:
-            return frozenset({self.pattern.resolve(text, "seat")})
-        except ScenarioError as error:
-            raise error.within(source=feed) from None
-
-    def of_event(self, component: Any, summary: str) -> frozenset[tuple[str, str]] | None:
-        """The seats an event names (``None``: none; empty: two that disagree)."""
-        named: list[frozenset[tuple[str, str]]] = []
-        for key in ("X-FAIRSHIFT-ROLE", "CATEGORIES"):
-            for value in _as_list(component.get(key)):
-                words = getattr(value, "cats", None)
-                for word in _texts(words) if words is not None else _texts(value):
-                    found = self.index.get(_key(word))
-                    if found:
-                        named.append(found)
-        for part in _parts(summary):
-            found = self.index.get(part)
-            if found:
-                named.append(found)
-        if not named:
-            return None
-        # "P1 (day)" and "p1" agree on day.p1; "primary" and "secondary" name nothing common.
-        return frozenset.intersection(*named)
+    return _Event(name, summary, start, end, next(iter(handles)), held, occurrence.timed)
 
 
 # -- time zones ------------------------------------------------------------------------------
@@ -817,7 +436,7 @@ def _check_offset(name: str, events: Sequence[_Event], calendar: ShiftCalendar, 
         "",
         f"{hits} of the {len(timed)} events it has in the horizon start {_duration(abs(offset))} "
         f"{'after' if quarters > 0 else 'before'} on-call time of the scenario begins, "
-        f"e.g. {_shown(example.summary)} at {example.start.astimezone(tz):%Y-%m-%d %H:%M} ({zone}) "
+        f"e.g. {shown(example.summary)} at {example.start.astimezone(tz):%Y-%m-%d %H:%M} ({zone}) "
         f"where it begins at {turn:%H:%M}: the feed's time zone looks wrong",
         "export the feed again with its time zone (TZID) or in UTC, or, if the team really "
         "hands over at that time, set rotation.handoff (or the shift's first) in the scenario",
@@ -938,14 +557,7 @@ def _length(spans: list[tuple[dt.datetime, dt.datetime]]) -> float:
 
 
 def _event_words(summary: str, start: dt.datetime, end: dt.datetime) -> str:
-    return f"{_shown(summary)} {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
-
-
-def _shown(summary: str) -> str:
-    """A title as messages quote it: at most :data:`SHOWN_CHARACTERS` characters."""
-    if len(summary) > SHOWN_CHARACTERS:
-        summary = summary[: SHOWN_CHARACTERS - 3] + "..."
-    return repr(summary)
+    return f"{shown(summary)} {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
 
 
 __all__ = [
