@@ -130,8 +130,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 scenario, seed=args.seed, time_limit=max(min(10.0, 0.1 * deadline.left()), 0.1)
             )
         )
+    from .plots import preload
     from .solve import solve
 
+    # The report's pictures need matplotlib: import it while the solver searches.
+    threading.Thread(target=preload, name="preload-matplotlib", daemon=True).start()
     schedule = solve(
         scenario,
         time_limit=args.time_limit,

@@ -13,6 +13,7 @@ turn covers.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,18 @@ MANY = 24
 #: Longest name a picture writes in full; a longer one is cut, so that it cannot squeeze the
 #: plot out of its figure.
 LONGEST_NAME = 28
+
+
+def preload() -> None:
+    """Import matplotlib's figure and Agg canvas now (for a background thread).
+
+    ``fairshift plan`` calls it while the solver searches: CP-SAT runs without the
+    interpreter lock, so the import, a quarter of a second, overlaps the search instead of
+    following it. Nothing is drawn; a missing matplotlib is reported when a picture is.
+    """
+    with contextlib.suppress(ImportError):
+        import matplotlib.backends.backend_agg
+        import matplotlib.figure  # noqa: F401
 
 
 def _figure(width: float, height: float) -> Figure:

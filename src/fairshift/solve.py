@@ -27,8 +27,15 @@ from ortools.sat.python import cp_model
 
 from .errors import InfeasibleError, NoSolutionFoundError
 from .model.build import BuiltModel, build_model
-from .model.neighbourhood import Goal, NeighbourhoodSearch, evaluate, search_for
-from .model.stages import BEST_EFFORT_WORK, LatticeBounds, StageGoal, StageSpec, fairness_stages
+from .model.neighbourhood import MIN_TEAM, Goal, NeighbourhoodSearch, evaluate, search_for
+from .model.stages import (
+    BEST_EFFORT_WORK,
+    SMALL_TEAM_BEST_EFFORT_WORK,
+    LatticeBounds,
+    StageGoal,
+    StageSpec,
+    fairness_stages,
+)
 from .model.warmstart import greedy_hint
 from .roster import _ordered
 from .runner import (
@@ -462,6 +469,8 @@ def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
     stages: list[Stage] = []
     raw: dict[str, int] = {}  # each finished stage's value in the model's integer units
     evaluated: list[tuple[int, cp_model.LinearExprT, StageGoal]] = []
+    small_team = len(state.built.calendar.scenario.engineers) <= MIN_TEAM
+    best_effort = SMALL_TEAM_BEST_EFFORT_WORK if small_team else BEST_EFFORT_WORK
     for i, spec in enumerate(specs):
         if state.values is not None and (deadline.expired(0.05) or interrupt):
             stages.append(
@@ -474,7 +483,7 @@ def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
             work = options.work_limit * spec.share / total_work
         if spec.best_effort:
             # A small budget that grows with time limits of more than a minute.
-            cap = BEST_EFFORT_WORK * max(1.0, options.time_limit / 60)
+            cap = best_effort * max(1.0, options.time_limit / 60)
             work = cap if work is None else min(work, cap)
         stage, goal = _run_stage(state, spec, raw, share, work)
         stages.append(stage)
