@@ -29,7 +29,7 @@ from .errors import (
     NoSolutionFoundError,
     ScenarioError,
 )
-from .plandir import check_target, staged
+from .plandir import check_file_target, check_target, staged
 from .scenario import Scenario
 from .schedule import Schedule
 from .terminal import terminal_text, warn
@@ -218,11 +218,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .io import csv_text, write_atomic
     from .sweep import sweep
 
-    target = Path(args.out)
-    if target.is_dir():
-        raise ScenarioError(
-            "--out", f"{str(target)!r} is a directory", "give the CSV file to write, e.g. sweep.csv"
-        )
+    check_file_target(Path(args.out), "sweep.csv")
     scenarios = {str(path): Scenario.from_toml(path) for path in args.scenarios}
     executor = None
     client = None

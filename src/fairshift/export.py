@@ -32,6 +32,7 @@ from .pagercheck import (
     check_pagerduty_custom_shifts,
     check_pagerduty_overrides,
 )
+from .plandir import check_file_target
 from .scenario import Scenario
 from .schedule import Schedule
 
@@ -128,10 +129,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .validate import validate
 
     out = Path(args.out)
-    if out.is_dir():
-        raise ScenarioError(
-            "--out", f"{str(out)!r} is a directory", "give the file to write, e.g. overrides.json"
-        )
+    check_file_target(out, "overrides.json")
     scenario = Scenario.from_toml(args.scenario)
     schedule = Schedule.read_csv(scenario, args.plan)
     violations = validate(scenario, schedule)

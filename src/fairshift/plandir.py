@@ -48,6 +48,20 @@ STAGING_PREFIX = ".fairshift-"
 _STAGING = re.compile(rf"^{re.escape(STAGING_PREFIX)}(\d+)-")
 
 
+def check_file_target(out: Path, example: str, option: str = "--out") -> None:
+    """Check, before any work, that ``out`` names a file to write rather than a directory.
+
+    Raises
+    ------
+    ScenarioError
+        When ``out`` is an existing directory; the fix names ``example``.
+    """
+    if out.is_dir():
+        raise ScenarioError(
+            option, f"{str(out)!r} is a directory", f"give the file to write, e.g. {example}"
+        )
+
+
 def check_target(out: Path, option: str = "--out") -> None:
     """Check, before any work, that ``out`` can receive a plan.
 
