@@ -64,7 +64,7 @@ TEAM_FEED = "team.ics"
 _HANDOFF = "handoff"
 # Names a personal feed must not take: the shared feeds, and device names Windows reserves.
 _RESERVED = frozenset(
-    {"team", "primary", "secondary", "con", "prn", "aux", "nul"}
+    {"team", "primary", "secondary", "month-end", "con", "prn", "aux", "nul"}
     | {f"com{i}" for i in range(1, 10)}
     | {f"lpt{i}" for i in range(1, 10)}
 )
