@@ -11,8 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 import fairshift as fs
+
+# Property tests explore new random cases on every local run; CI (HYPOTHESIS_PROFILE=ci in
+# .ci/run) replays a fixed sequence, so that a landing never depends on the draw.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "pacific-infra.toml"
