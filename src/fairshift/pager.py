@@ -30,6 +30,7 @@ from .calendar import expand
 from .errors import ScenarioError
 from .icstext import escape, fold
 from .io import csv_text, safe_cell
+from .roster import shift_of_seat
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -87,9 +88,9 @@ def seat_of(scenario: Scenario, seat: str | None, field: str = "--seat") -> tupl
         first = shape.shifts[0]
         return first.name, first.seats[0].name
     if "." not in seat and seat not in {shift.name for shift in shape.shifts}:
-        owners = [shift.name for shift in shape.shifts if any(s.name == seat for s in shift.seats)]
-        if len(owners) == 1:
-            return owners[0], seat
+        owner = shift_of_seat(scenario).get(seat)
+        if owner is not None:
+            return owner, seat
     return shape.resolve(seat, field)
 
 
@@ -102,11 +103,7 @@ def stretches(schedule: Schedule, shift: str, seat: str) -> tuple[Stretch, ...]:
     """
     calendar = expand(schedule.scenario)
     zone = ZoneInfo(schedule.scenario.rotation.timezone)
-    owner = {
-        s.name: shift_type.name
-        for shift_type in schedule.scenario.shape.shifts
-        for s in shift_type.seats
-    }
+    owner = shift_of_seat(schedule.scenario)
     pieces: list[Stretch] = []
     for assignment in schedule.assignments:
         if assignment.seat != seat or not assignment.engineer:

@@ -188,7 +188,7 @@ class Roster:
         ['slot', 'role', 'start', 'end', 'engineer', 'name', 'shift', 'seat']
         """
         names = {e.handle: e.name for e in self.scenario.engineers}
-        shifts = _shift_of_seat(self.scenario)
+        shifts = shift_of_seat(self.scenario)
         default = self.scenario.default_shape
         rows = [
             {
@@ -249,7 +249,7 @@ class Roster:
                 f"{', '.join(REQUIRED_COLUMNS)} (role may stand for seat)"
             )
         calendar = expand(scenario)
-        shifts = _shift_of_seat(scenario)
+        shifts = shift_of_seat(scenario)
         pattern = calendar.pattern
         seats = {(shift.name, seat.name) for shift in pattern.shifts for seat in shift.seats}
         has_shift = "shift" in table.columns
@@ -395,7 +395,7 @@ def _distance(stage: Stage) -> str:
     return f"within {amount}{unit} of its bound"
 
 
-def _shift_of_seat(scenario: Scenario) -> dict[str, str]:
+def shift_of_seat(scenario: Scenario) -> dict[str, str]:
     """Seat name -> shift type, for the seats whose name only one shift type uses."""
     found: dict[str, list[str]] = {}
     for shift in scenario.shape.shifts:
@@ -406,7 +406,7 @@ def _shift_of_seat(scenario: Scenario) -> dict[str, str]:
 
 def _ordered(assignments: Iterable[Assignment], scenario: Scenario) -> list[Assignment]:
     """Rows in time order, then by seat as the pattern lists them."""
-    shifts = _shift_of_seat(scenario)
+    shifts = shift_of_seat(scenario)
     rank = {seat_id: i for i, seat_id in enumerate(scenario.shape.seat_ids)}
 
     def key(a: Assignment) -> tuple[dt.datetime, int, str, str, str]:
