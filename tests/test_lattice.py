@@ -30,8 +30,8 @@ from fairshift.solve import build_model
 from test_hypothesis import SETTINGS, scenarios
 
 
-def proven_optima(s: fs.Scenario) -> tuple[int, int] | None:
-    """Stage 1 and stage 2 optima proven by CP-SAT alone, or ``None``."""
+def proven_optima(s: fs.Scenario) -> tuple[int, int, int] | None:
+    """Stage 1 and stage 2 optima proven by CP-SAT alone, and the total burden there."""
     built = build_model(s)
     objective = built.objective
     assert objective is not None
@@ -50,17 +50,21 @@ def proven_optima(s: fs.Scenario) -> tuple[int, int] | None:
     built.model.maximize(bottom)
     if solver.solve(built.model) != cp_model.OPTIMAL:
         return None
-    return largest, round(solver.objective_value)
+    return largest, round(solver.objective_value), solver.value(objective.total)
 
 
 @SETTINGS
 @given(scenarios())
 def test_lattice_bounds_never_cut_off_an_optimum(s: fs.Scenario) -> None:
-    """Stage 1's bound is at most its optimum; stage 2's is at least its optimum."""
+    """Stage 1's bound is at most its optimum; stage 2's is at least its optimum.
+
+    The probes split by total burden (:meth:`Lattice.totals_meeting`) must keep the total of
+    the optimal schedule among their cases, or they would rule out a schedule that exists.
+    """
     optima = proven_optima(s)
     if optima is None:
         return  # infeasible, or not proven within the limit
-    largest, smallest = optima
+    largest, smallest, total = optima
     objective = build_model(s).objective
     assert objective is not None
     found = lattice(objective)
@@ -69,6 +73,8 @@ def test_lattice_bounds_never_cut_off_an_optimum(s: fs.Scenario) -> None:
     low, high = objective.deviation_domain()
     assert found.largest_deviation_bound(low, high) <= largest
     assert found.smallest_deviation_bound(low, high, largest) >= smallest
+    assert total in found.totals_meeting(largest)
+    assert total in found.totals_meeting(largest, smallest)
 
 
 def test_lattice_bound_sees_what_the_lp_cannot() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import fairshift as fs
-from conftest import engineer, scenario, solve
+from conftest import EXAMPLE, engineer, scenario, solve
 from fairshift.fairness import deviations
 
 
@@ -128,3 +128,35 @@ def test_engineer_without_weekly_availability_counts_in_the_objective() -> None:
     assert schedule.stages[0].value == pytest.approx(table["deviation"].max())
     assert schedule.stages[1].value == pytest.approx(table["deviation"].min())
     assert schedule.holder("month_end", "month-end-2027-01") != "new"
+
+
+def test_a_probe_split_by_total_finds_a_case_or_rules_out_every_one() -> None:
+    """Stage 1's probe asks case by case (one total burden each): a schedule it finds meets
+    the bound with the total of one of its cases, and it proves that no schedule meets the
+    bound only once every case is ruled out."""
+    from fairshift.model.neighbourhood import evaluate
+    from fairshift.model.stages import LatticeBounds, Split, StageGoal
+    from fairshift.runner import Deadline, Interrupt, SolverOptions
+    from fairshift.solve import _probe_cases, _Run, build_model
+
+    built = build_model(fs.Scenario.from_toml(EXAMPLE))
+    objective = built.objective
+    assert objective is not None
+    bounds = LatticeBounds(objective)
+    split = bounds.split_largest()
+    assert split is not None and bounds.largest is not None
+    goal = StageGoal(objective.largest_deviation(), bounds.largest, objective.to_units, None, split)
+    state = _Run(
+        built, SolverOptions(), Deadline.after(120), None, Interrupt(), None, bounds, False
+    )
+    found, none, spent = _probe_cases(state, goal, bounds.largest, False, 60.0, 30.0)
+    assert found is not None and not none and spent > 0
+    assert evaluate(goal.expression, found) <= bounds.largest
+    assert evaluate(objective.total, found) in split.cases(bounds.largest)
+    # Totals no schedule has: once each is ruled out, no schedule meets the bound.
+    lattice = bounds._lattice
+    assert lattice is not None
+    beyond = Split(objective.total, lambda _v: [lattice.total_high + 1, lattice.total_low - 1])
+    goal = StageGoal(goal.expression, bounds.largest, objective.to_units, None, beyond)
+    found, none, _ = _probe_cases(state, goal, bounds.largest, False, 60.0, 30.0)
+    assert found is None and none

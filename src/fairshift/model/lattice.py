@@ -182,6 +182,31 @@ class Lattice:
         ok &= (lows.sum(axis=1) <= totals) & (highs.sum(axis=1) >= totals)
         return self._holders_fit(caps, totals, ok)
 
+    def totals_meeting(self, largest: int, smallest: int | None = None) -> list[int]:
+        """The totals ``T`` at which deviations can lie in ``[smallest, largest]``.
+
+        Every schedule whose deviations do has one of these totals (the test is a
+        relaxation), so a search for one can be split by total. ``smallest=None`` leaves the
+        smallest deviation free.
+
+        Examples
+        --------
+        Two engineers, equally available, each able to carry 0, 1 or 2 (two shifts of weight
+        1); the total lies in [2, 2]: only ``T = 2`` has both deviations at most 0.
+
+        >>> one = np.array([0, 1, 2, 4, 5, 6], dtype=np.int64)
+        >>> grid = Lattice(one, 4, np.array([1, 1]), np.array([0, 0]), 2, 2, 2)
+        >>> grid.totals_meeting(0)
+        [2]
+        """
+        totals = np.arange(self.total_low, self.total_high + 1, dtype=np.int64)
+        if smallest is None:
+            fits = self._max_fits(np.full(len(totals), largest, dtype=np.int64), totals)
+        else:
+            y = np.full(len(totals), smallest, dtype=np.int64)
+            fits = self._min_fits(y, largest, totals)
+        return [int(t) for t in totals[fits]]
+
     def largest_deviation_bound(self, low: int, high: int) -> int:
         """Smallest ``z`` in ``[low, high]`` that passes the lattice test (a lower bound)."""
         totals = np.arange(self.total_low, self.total_high + 1, dtype=np.int64)
