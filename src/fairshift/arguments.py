@@ -86,3 +86,13 @@ def weeks(text: str) -> int:
 def port(text: str) -> int:
     """A TCP port: 0 (any free port) to 65535."""
     return whole(text, "a port", 0, 65535)
+
+
+def add_solve_options(parser: argparse.ArgumentParser, *, time_help: str) -> None:
+    """Add ``--time-limit`` (seconds, default 60) and ``--seed`` (default 0) to ``parser``.
+
+    Every command that solves takes both, checked by :func:`seconds` and :func:`seed`;
+    ``time_help`` says what the seconds cover for that command.
+    """
+    parser.add_argument("--time-limit", type=seconds, default=60.0, help=time_help)
+    parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")

@@ -290,13 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="solve a scenario and write the plan")
     plan.add_argument("scenario", help="scenario TOML file")
     plan.add_argument("--out", default="plan", help="output directory (default: plan)")
-    plan.add_argument(
-        "--time-limit",
-        type=arguments.seconds,
-        default=60.0,
-        help="seconds for the whole command, outputs included (default 60)",
+    arguments.add_solve_options(
+        plan, time_help="seconds for the whole command, outputs included (default 60)"
     )
-    plan.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
     plan.add_argument(
         "--workers",
         type=arguments.workers,
@@ -340,10 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="solve several scenarios and compare them")
     sweep.add_argument("scenarios", nargs="+", help="scenario TOML files")
     sweep.add_argument("--out", default="sweep.csv", help="CSV to write (default sweep.csv)")
-    sweep.add_argument(
-        "--time-limit", type=arguments.seconds, default=60.0, help="seconds per scenario"
-    )
-    sweep.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
+    arguments.add_solve_options(sweep, time_help="seconds per scenario (default 60)")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     sweep.set_defaults(run=cmd_sweep)
 

@@ -364,13 +364,9 @@ def add_cli(commands: Any) -> None:
         help="days of largest deviation to give up for fewer changes (default 0)",
     )
     parser.add_argument("--out", required=True, help="output directory")
-    parser.add_argument(
-        "--time-limit",
-        type=arguments.seconds,
-        default=60.0,
-        help="seconds for the whole command, outputs included (default 60)",
+    arguments.add_solve_options(
+        parser, time_help="seconds for the whole command, outputs included (default 60)"
     )
-    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed")
     command: Callable[[argparse.Namespace], int] = cmd_replan
     parser.set_defaults(run=command)
 

@@ -264,13 +264,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="score events naming nobody of the scenario as not there (they are listed)",
     )
-    parser.add_argument(
-        "--time-limit",
-        type=arguments.seconds,
-        default=60.0,
-        help="seconds for the whole command, fairshift's own plan included (default 60)",
+    arguments.add_solve_options(
+        parser,
+        time_help="seconds for the whole command, fairshift's own plan included (default 60)",
     )
-    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
 
 
 def cmd_score(args: argparse.Namespace) -> int:

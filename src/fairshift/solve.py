@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from .errors import InfeasibleError, NoSolutionFoundError
@@ -197,8 +198,7 @@ def _hint_everything(
         solver = SolverOptions().solver(min(seconds, 10.0), workers=1)
         if run(solver, copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             completed = list(solver.response_proto.solution)[: len(model.proto.variables)]
-            hint.vars.extend(range(len(completed)))
-            hint.values.extend(completed)
+            _hint_all(model, completed)
             return completed
     hint.vars.extend(list(decisions))
     hint.values.extend(list(decisions.values()))
@@ -341,28 +341,24 @@ def _probe(
     whether none exists, and the work spent.
     """
     model = state.built.model
-    switch = model.new_bool_var("probe")
-    if maximize:
-        model.add(goal.expression >= value).only_enforce_if(switch)
-    else:
-        model.add(goal.expression <= value).only_enforce_if(switch)
+    conditions: list[Condition] = [
+        goal.expression >= value if maximize else goal.expression <= value
+    ]
     if case is not None:
         assert goal.split is not None
-        model.add(goal.split.by == case).only_enforce_if(switch)
-    model.clear_objective()  # type: ignore[no-untyped-call]
-    domain = switch.proto.domain
-    domain[0], domain[1] = 1, 1
+        conditions.append(goal.split.by == case)
     # One worker: measured on the example, the portfolio of two took 1.3 s where one took 0.1 s.
     solver = state.options.solver(seconds, work, large=state.large, workers=1)
     solver.parameters.random_seed = (state.options.seed + attempt) % (MAX_SEED + 1)
-    try:
-        status = run(solver, model, interrupt=state.interrupt)
-    finally:
-        domain[0], domain[1] = 0, 0  # the probe's constraint is off from now on
-        if maximize:
-            model.maximize(goal.expression)
-        else:
-            model.minimize(goal.expression)
+    with _only_while(model, conditions):
+        model.clear_objective()  # type: ignore[no-untyped-call]
+        try:
+            status = run(solver, model, interrupt=state.interrupt)
+        finally:
+            if maximize:
+                model.maximize(goal.expression)
+            else:
+                model.minimize(goal.expression)
     if state.progress is not None and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         elapsed = solver.response_proto.wall_time
         found = goal.to_report(evaluate(goal.expression, list(solver.response_proto.solution)))
@@ -403,7 +399,7 @@ def _within_case(
     # Within one case CP-SAT's default search does better than restarts: month-end excess 0
     # on seeds 0 to 5 of the example, against 1 or 2 with restarts.
     inner.parameters.search_branching = cp_model.AUTOMATIC_SEARCH
-    with _only_case(model, goal.split.by, case):
+    with _only_while(model, [goal.split.by == case]) as switch:
         status, found = _race(state, inner, callback, goal, spec, known)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or state.interrupt:
         return status, found, False
@@ -411,9 +407,9 @@ def _within_case(
     if known is not None and (value >= known if spec.maximize else value <= known):
         return status, found, True  # meets a bound that holds for every schedule
     values = list(found.response_proto.solution)
+    values[switch.index] = 0  # the case is off again: the hint keeps the model's domains
     model.clear_hints()  # type: ignore[no-untyped-call]
-    for index, hinted in enumerate(values):
-        model.add_hint(model.get_int_var_from_proto_index(index), hinted)
+    _hint_all(model, values)
     params.max_time_in_seconds = max(seconds - (time.perf_counter() - started), 0.01)
     params.max_deterministic_time = max(work - found.response_proto.deterministic_time, 0.001)
     whole, result = _race(state, solver, callback, goal, spec, known)
@@ -425,17 +421,33 @@ def _within_case(
     return cp_model.FEASIBLE, _Settled(found, result.best_objective_bound), True
 
 
+#: What ``model.add`` takes: a comparison of linear expressions.
+Condition = cp_model.BoundedLinearExpression | bool | np.bool_
+
+
 @contextlib.contextmanager
-def _only_case(model: cp_model.CpModel, by: cp_model.LinearExprT, case: int) -> Iterator[None]:
-    """Within the block, ``model`` holds only schedules where ``by`` equals ``case``."""
-    switch = model.new_bool_var("case")
-    model.add(by == case).only_enforce_if(switch)
+def _only_while(model: cp_model.CpModel, conditions: list[Condition]) -> Iterator[cp_model.IntVar]:
+    """Within the block, ``model`` keeps ``conditions``; afterwards they are off for good.
+
+    The conditions are enforced by a new switch variable, fixed to 1 inside the block and to
+    0 after it (yielded, for callers that read a solution found inside).
+    """
+    switch = model.new_bool_var("while")
+    for condition in conditions:
+        model.add(condition).only_enforce_if(switch)
     domain = switch.proto.domain
     domain[0], domain[1] = 1, 1
     try:
-        yield
+        yield switch
     finally:
-        domain[0], domain[1] = 0, 0  # off from now on
+        domain[0], domain[1] = 0, 0
+
+
+def _hint_all(model: cp_model.CpModel, values: list[int]) -> None:
+    """Hint every variable of ``model`` with ``values`` (one per variable, in order)."""
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
 
 
 def _best_bound(solver_bound: float, known: int | None, maximize: bool) -> int:
@@ -702,6 +714,7 @@ def _run_stage(
     # A completed hint keeps every rule and every earlier stage's optimum: a valid schedule
     # to fall back on, and where the neighbourhood search can start.
     fallback = completed
+    met = _meets(fallback, goal, spec)  # the previous stage's schedule meets the known bound
     known = goal.known
     probed = None
     # Probes pay on teams solved whole, and in stage 4 everywhere; on teams the
@@ -721,11 +734,11 @@ def _run_stage(
         and goal.split is not None
         and known is not None
         and fallback is not None
-        and not _meets(fallback, goal, spec)
+        and not met
     ):
         case = evaluate(goal.split.by, fallback)
         probing = False
-    if known is not None and probing and not state.large and not _meets(fallback, goal, spec):
+    if known is not None and probing and not state.large and not met:
         share_of_stage = _LADDER_SHARE if goal.next_value is not None else _PROBE_SHARE
         ladder_work = _PROBE_WORK if work is None else work * first * share_of_stage
         probed, known, spent = _ladder(
@@ -743,7 +756,7 @@ def _run_stage(
     result: cp_model.CpSolver | _Settled = solver
     if probed is not None:
         status = cp_model.FEASIBLE
-    elif _meets(fallback, goal, spec):
+    elif met:
         status = cp_model.UNKNOWN  # the previous stage's schedule already meets the bound
     elif case is not None:
         status, result, whole_bound = _within_case(state, solver, callback, goal, spec, case)
