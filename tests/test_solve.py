@@ -160,3 +160,89 @@ def test_a_probe_split_by_total_finds_a_case_or_rules_out_every_one() -> None:
     goal = StageGoal(goal.expression, bounds.largest, objective.to_units, None, beyond)
     found, none, _ = _probe_cases(state, goal, bounds.largest, False, 60.0, 30.0)
     assert found is None and none
+
+
+def test_halving_probes_close_the_gap_from_both_sides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Probes between the bound and the best schedule: a found schedule lowers the value, a
+    value no schedule meets raises the bound, and an undecided probe is followed by an easier
+    one, until the two meet or the easiest question is undecided too (here, an oracle whose
+    optimum is 37, and which cannot decide 18 or 36)."""
+    import sys
+
+    from ortools.sat.python import cp_model
+
+    from fairshift.model.stages import StageGoal
+
+    module = sys.modules["fairshift.solve"]
+    asked: list[int] = []
+
+    def oracle(state, goal, value, maximize, seconds, work, incumbent=None):  # type: ignore[no-untyped-def]
+        asked.append(value)
+        if value >= 37:
+            return [37], False, 1.0
+        if value in (18, 36):
+            return None, False, 1.0
+        return None, True, 0.5
+
+    monkeypatch.setattr(module, "_probe_cases", oracle)
+    model = cp_model.CpModel()
+    goal = StageGoal(model.new_int_var(0, 1000, "x"), 10, float)
+    state = type("State", (), {"interrupt": False})()
+    values, proven, spent, decided = module._halve(state, goal, False, [100], 10, 60.0, 1000.0)
+    # A third of the way from the bound (39: found 37), then from 10 to 37 (18: undecided),
+    # then halfway from 19 to 37 (27: none, so the bound is 28), and on by thirds.
+    assert asked == [39, 18, 27, 30, 32, 34, 35, 36]
+    assert values == [37] and proven == 36 and spent == 5.5 and decided
+    # An undecided first question ends the probes at once: the time goes back to the search.
+    asked.clear()
+    values, proven, spent, decided = module._halve(state, goal, False, [100], 5, 60.0, 1000.0)
+    assert asked == [36] and values == [100] and proven == 5 and spent == 1.0 and not decided
+    # With every value decided, the two meet: 37 is proven optimal.
+    asked.clear()
+    monkeypatch.setattr(
+        module,
+        "_probe_cases",
+        lambda *a, **k: ([37], False, 1.0) if a[2] >= 37 else (None, True, 0.5),
+    )
+    values, proven, _, decided = module._halve(state, goal, False, [100], 10, 60.0, 1000.0)
+    assert values == [37] and proven == 37 and decided
+    # Maximising mirrors it: the bound is above, the best schedule below.
+    monkeypatch.setattr(
+        module,
+        "_probe_cases",
+        lambda *a, **k: ([37], False, 1.0) if a[2] <= 37 else (None, True, 0.5),
+    )
+    values, proven, _, decided = module._halve(state, goal, True, [0], 90, 60.0, 1000.0)
+    assert values == [37] and proven == 37 and decided
+
+
+def test_halving_proves_the_example_optimal_from_a_weak_bound() -> None:
+    """On the bundled example, from a poor schedule and a bound well below the lattice's,
+    the probes end at the proven optimum: values below it are ruled out, and a schedule
+    that meets it is found."""
+    from fairshift.model.neighbourhood import evaluate
+    from fairshift.model.stages import LatticeBounds, StageGoal
+    from fairshift.runner import Deadline, Interrupt, SolverOptions
+    from fairshift.solve import _halve, _probe_cases, _Run, build_model
+
+    built = build_model(fs.Scenario.from_toml(EXAMPLE))
+    objective = built.objective
+    assert objective is not None
+    bounds = LatticeBounds(objective)
+    split = bounds.split_largest()
+    assert split is not None and bounds.largest is not None
+    goal = StageGoal(objective.largest_deviation(), bounds.largest, objective.to_units, None, split)
+    state = _Run(
+        built, SolverOptions(), Deadline.after(120), None, Interrupt(), None, bounds, False
+    )
+    day = objective.team_availability * objective.scale  # one day in the model's units
+    optimum = round(solve(fs.Scenario.from_toml(EXAMPLE)).stages[0].value * day)
+    poor, _, _ = _probe_cases(state, goal, optimum + 4 * day, False, 60.0, 30.0)
+    assert poor is not None
+    start = evaluate(goal.expression, poor)
+    assert start > optimum  # a schedule to improve on
+    weak = bounds.largest - 2 * day  # two days below: a valid, weaker bound
+    values, proven, spent, decided = _halve(state, goal, False, poor, weak, 60.0, 30.0)
+    assert spent > 0 and decided
+    assert evaluate(goal.expression, values) == proven <= start
+    assert proven == bounds.largest == optimum
