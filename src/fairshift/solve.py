@@ -314,7 +314,7 @@ def _probe_cases(
     pending = goal.split.cases(value)
     incumbent = state.values if incumbent is None else incumbent
     if incumbent is not None:
-        # The incumbent's case first: it is known to keep every earlier stage's optimum.
+        # The incumbent's case first: it holds a schedule that keeps every earlier stage.
         held = evaluate(goal.split.by, incumbent)
         if held in pending:
             pending.remove(held)
@@ -389,11 +389,12 @@ def _probe(
 #: stages 1 and 2 are then proven on 4, 8 and 16 engineers x 52 weeks (ending 0.02 to 0.04
 #: days above their bounds before); 32 x 52 ends 0.03 days worse.
 _HALVING_SHARE = 0.5
-#: On teams the neighbourhood search handles, a stage keeps its share for :func:`_halve` only
-#: with at least this many seconds (or units of work, under a work limit). At a 10 s limit
-#: the search alone did better on 16 and 32 engineers x 52 weeks (16 x 52: -0.224 against
-#: -0.048 days), where probes were undecided in the time they had.
-_HALVING_MIN = 10.0
+#: A stage keeps its share for :func:`_halve` only with at least this many seconds (or units
+#: of work, under a work limit). At a 10 s limit (5 to 5.7 s for stage 1) the probes were
+#: undecided in the time they had, and the optimisation or the search alone did better:
+#: 16 x 52 ended at -0.224 days against -0.048, and 4 x 104 lost its proof. At a 60 s
+#: limit stage 2 gets about 8 s.
+_HALVING_MIN = 7.0
 #: :func:`_halve` probes a third of the way from the bound to the best schedule: probes that
 #: no schedule meets are decided faster than those that find one.
 _PARTS = 3
@@ -796,17 +797,24 @@ def _run_stage(
     stage_seconds = deadline.left() * share
     search = state.search
     # A deviation stage split by total keeps a share for halving the gap by probes.
-    halving = not spec.best_effort and goal.split is not None and not state.large
-    if halving and search is not None:
-        # Measured on 16 and 32 engineers x 52 weeks, a stage of a few seconds is better
-        # spent on the neighbourhood search alone (see _HALVING_MIN).
-        halving = (stage_seconds if work is None else work) >= _HALVING_MIN
+    # (A stage of a few seconds is better spent without it: see _HALVING_MIN.)
+    halving = (
+        not spec.best_effort
+        and goal.split is not None
+        and not state.large
+        and (stage_seconds if work is None else work) >= _HALVING_MIN
+    )
     keep = _HALVING_SHARE if halving else 0.0
     # With a neighbourhood search to follow, the full model only needs a first schedule
     # and whatever it proves early; the search gets the rest.
-    first = _FULL_MODEL_SHARE if search is not None else 1.0 - keep
+    first = _FULL_MODEL_SHARE if search is not None else 1.0
+    # Solved whole, the optimisation leaves the halving its share of what the probe of the
+    # known bound (below) leaves.
+    race = 1.0 - keep if search is None else 1.0
     solver = options.solver(
-        stage_seconds * first, None if work is None else work * first, large=state.large
+        stage_seconds * first * race,
+        None if work is None else work * first * race,
+        large=state.large,
     )
     callback = (
         _Reporter(spec.name, goal.to_report, state.progress, goal.known, spec.maximize)
@@ -853,8 +861,8 @@ def _run_stage(
         remaining = stage_seconds * first - (time.perf_counter() - stage_start)
         options.configure(
             solver,
-            max(remaining, 0.01),
-            None if work is None else max(work * first - spent, 0.001),
+            max(remaining * race, 0.01),
+            None if work is None else max((work * first - spent) * race, 0.001),
             large=state.large,
         )
         if known is not None and callback is not None:
