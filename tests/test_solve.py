@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
 
 import fairshift as fs
 from conftest import EXAMPLE, engineer, scenario, solve
 from fairshift.fairness import deviations
+
+if TYPE_CHECKING:
+    from fairshift.model.stages import StageGoal
+    from fairshift.solve import _Run
 
 
 def test_stage_values_match_statistics_from_rows() -> None:
@@ -130,25 +135,36 @@ def test_engineer_without_weekly_availability_counts_in_the_objective() -> None:
     assert schedule.holder("month_end", "month-end-2027-01") != "new"
 
 
-def test_a_probe_split_by_total_finds_a_case_or_rules_out_every_one() -> None:
-    """Stage 1's probe asks case by case (one total burden each): a schedule it finds meets
-    the bound with the total of one of its cases, and it proves that no schedule meets the
-    bound only once every case is ruled out."""
-    from fairshift.model.neighbourhood import evaluate
-    from fairshift.model.stages import LatticeBounds, Split, StageGoal
+def _example_stage_one() -> tuple[_Run, StageGoal]:
+    """The bundled example's model, ready for stage 1's probes, and stage 1's goal."""
+    from fairshift.model.stages import LatticeBounds, StageGoal
     from fairshift.runner import Deadline, Interrupt, SolverOptions
-    from fairshift.solve import _probe_cases, _Run, build_model
+    from fairshift.solve import _Run, build_model
 
     built = build_model(fs.Scenario.from_toml(EXAMPLE))
     objective = built.objective
     assert objective is not None
     bounds = LatticeBounds(objective)
+    assert bounds.largest is not None
     split = bounds.split_largest()
-    assert split is not None and bounds.largest is not None
     goal = StageGoal(objective.largest_deviation(), bounds.largest, objective.to_units, None, split)
     state = _Run(
         built, SolverOptions(), Deadline.after(120), None, Interrupt(), None, bounds, False
     )
+    return state, goal
+
+
+def test_a_probe_split_by_total_finds_a_case_or_rules_out_every_one() -> None:
+    """Stage 1's probe asks case by case (one total burden each): a schedule it finds meets
+    the bound with the total of one of its cases, and it proves that no schedule meets the
+    bound only once every case is ruled out."""
+    from fairshift.model.neighbourhood import evaluate
+    from fairshift.model.stages import Split, StageGoal
+    from fairshift.solve import _probe_cases
+
+    state, goal = _example_stage_one()
+    objective, bounds, split = state.built.objective, state.bounds, goal.split
+    assert objective is not None and split is not None and bounds.largest is not None
     found, none, spent = _probe_cases(state, goal, bounds.largest, False, 60.0, 30.0)
     assert found is not None and not none and spent > 0
     assert evaluate(goal.expression, found) <= bounds.largest
@@ -221,20 +237,11 @@ def test_halving_proves_the_example_optimal_from_a_weak_bound() -> None:
     the probes end at the proven optimum: values below it are ruled out, and a schedule
     that meets it is found."""
     from fairshift.model.neighbourhood import evaluate
-    from fairshift.model.stages import LatticeBounds, StageGoal
-    from fairshift.runner import Deadline, Interrupt, SolverOptions
-    from fairshift.solve import _halve, _probe_cases, _Run, build_model
+    from fairshift.solve import _halve, _probe_cases
 
-    built = build_model(fs.Scenario.from_toml(EXAMPLE))
-    objective = built.objective
-    assert objective is not None
-    bounds = LatticeBounds(objective)
-    split = bounds.split_largest()
-    assert split is not None and bounds.largest is not None
-    goal = StageGoal(objective.largest_deviation(), bounds.largest, objective.to_units, None, split)
-    state = _Run(
-        built, SolverOptions(), Deadline.after(120), None, Interrupt(), None, bounds, False
-    )
+    state, goal = _example_stage_one()
+    objective, bounds = state.built.objective, state.bounds
+    assert objective is not None and bounds.largest is not None
     day = objective.team_availability * objective.scale  # one day in the model's units
     optimum = round(solve(fs.Scenario.from_toml(EXAMPLE)).stages[0].value * day)
     poor, _, _ = _probe_cases(state, goal, optimum + 4 * day, False, 60.0, 30.0)
