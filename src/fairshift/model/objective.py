@@ -189,6 +189,46 @@ class Objective:
             terms.append(self._square(q, q_low, q_high, handle))
         return sum(terms)
 
+    def least_squares(
+        self, low: int, high: int, low_reached: bool = False, high_reached: bool = False
+    ) -> int:
+        """A lower bound on :meth:`sum_of_squares` given ``low <= D_e <= high``.
+
+        Every engineer's rounded deviation ``q_e`` lies between those of ``low`` and
+        ``high``, so each square is at least the least square there. When stage 1's value
+        ``high`` is proven optimal (``high_reached``), some engineer's deviation is exactly
+        ``high``; likewise someone is at ``low`` when ``low_reached``, and, unless every
+        deviation is equal, that is someone else.
+
+        Examples
+        --------
+        With 100 units a day, deviations of 0.10 and -0.15 days are 0.4 and -0.6 quarter
+        days, which round to 0 and -1: three engineers square to at least 0 + 1 + 0 once
+        both values are reached, and to at least 0 before.
+
+        >>> from types import SimpleNamespace
+        >>> fake = SimpleNamespace(team_availability=25, scale=4, deviation={1: 0, 2: 0, 3: 0})
+        >>> Objective.least_squares(fake, -15, 10, True, True)
+        1
+        >>> Objective.least_squares(fake, -15, 10)
+        0
+        """
+        unit = self.team_availability * self.scale
+        res = SQUARE_RESOLUTION
+        q_low, q_high = _nearest(low * res, unit), _nearest(high * res, unit)
+        least = 0 if q_low <= 0 <= q_high else min(q_low * q_low, q_high * q_high)
+        size = len(self.deviation)
+        if size == 0:
+            return 0
+        if low == high and (low_reached or high_reached):
+            return size * q_low * q_low
+        total = size * least
+        if high_reached:
+            total += q_high * q_high - least
+        if low_reached and size > 1:
+            total += q_low * q_low - least
+        return total
+
     def _square(self, q: cp_model.IntVar, low: int, high: int, handle: str) -> cp_model.LinearExprT:
         if high - low > MAX_UNARY_LEVELS:
             square = self.model.new_int_var(0, max(low * low, high * high), f"sq:{handle}")

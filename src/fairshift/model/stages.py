@@ -4,7 +4,8 @@
 
 1. ``max_deviation``: minimise the largest deviation (lattice bound);
 2. ``min_deviation``: maximise the smallest deviation (lattice bound);
-3. ``sum_of_squares``: minimise squared deviations in quarter days (CP-SAT's LP bound);
+3. ``sum_of_squares``: minimise squared deviations in quarter days (CP-SAT's LP bound, and
+   what stages 1 and 2 force: see :meth:`~fairshift.model.objective.Objective.least_squares`);
 4. one stage per category of :func:`fairshift.spread.categories`, in that order (spread
    seats such as ``month_end_shifts_excess``, then ``weekend_days_excess`` and
    ``holiday_days_excess``): minimise the largest excess over the fair count among the
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from ..spread import categories, eligible
+from .classbound import Budget, ClassBound
 from .lattice import Lattice, lattice
 from .objective import Objective
 
@@ -66,6 +68,13 @@ class StageGoal:
     split
         A way to split the search for a schedule that meets a value into smaller ones, or
         ``None``.
+    tighten
+        ``tighten(bound, value, budget)``: a proven bound between ``bound`` (proven) and a
+        schedule's ``value``, as tight as ``budget`` allows (the class-count bound of
+        :mod:`fairshift.model.classbound`), or ``None``.
+    rebound
+        ``rebound(raw, exact)``: ``known`` again, once later stages proved earlier ones
+        optimal (see ``build`` of :class:`StageSpec`), or ``None`` when it cannot change.
     """
 
     expression: cp_model.LinearExprT
@@ -73,6 +82,8 @@ class StageGoal:
     to_report: Callable[[float], float]
     next_value: Callable[[int], int | None] | None = None
     split: Split | None = None
+    tighten: Callable[[int, int, Budget], int] | None = None
+    rebound: Callable[[Mapping[str, int], frozenset[str]], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +123,8 @@ class StageSpec:
     share
         Relative share of the time left when the stage starts.
     build
-        Builds the goal from the earlier stages' values (``{name: integer value}``).
+        Builds the goal from the earlier stages' values (``{name: integer value}``) and the
+        names of those proven optimal (whose value every schedule now has exactly).
     balanced
         Neighbourhood steps break ties towards the known bound (the deviation stages).
     best_effort
@@ -126,18 +138,19 @@ class StageSpec:
     description: str
     maximize: bool
     share: float
-    build: Callable[[Mapping[str, int]], StageGoal]
+    build: Callable[[Mapping[str, int], frozenset[str]], StageGoal]
     balanced: bool = False
     best_effort: bool = False
     unit: str = ""
 
 
 class LatticeBounds:
-    """Lattice bounds for the two deviation stages.
+    """Lattice bounds for the two deviation stages, tightened by the class-count bound.
 
     They are not added to the model: measured on the bundled example, the cut made CP-SAT miss
     the optimum it otherwise proves in seconds. They prove optimality when a schedule meets
-    them, stop the search there, and tighten the reported bound.
+    them, stop the search there, and tighten the reported bound. The totals the class-count
+    relaxation refuted are left out of the probes' cases.
     """
 
     def __init__(self, objective: Objective) -> None:
@@ -146,6 +159,39 @@ class LatticeBounds:
     @functools.cached_property
     def _lattice(self) -> Lattice | None:
         return lattice(self._objective)
+
+    @functools.cached_property
+    def _classes(self) -> ClassBound | None:
+        found = self._lattice
+        if found is None or not self._objective.deviation:
+            return None
+        return ClassBound.of(self._objective, found)
+
+    def tighten_largest(self, bound: int, value: int, budget: Budget) -> int:
+        """Stage 1's bound ``bound`` raised towards a schedule's ``value``."""
+        classes = self._classes
+        return bound if classes is None else classes.raise_largest(bound, value, budget)
+
+    def tighten_smallest(self, largest: int) -> Callable[[int, int, Budget], int]:
+        """Stage 2's bound lowered towards a schedule's value, given stage 1's ``largest``."""
+
+        def tighten(bound: int, value: int, budget: Budget) -> int:
+            classes = self._classes
+            if classes is None:
+                return bound
+            return classes.lower_smallest(largest, bound, value, budget)
+
+        return tighten
+
+    def _possible(self, largest: int, smallest: int | None) -> list[int]:
+        """The totals the lattice allows, less those the class-count bound refuted."""
+        found = self._lattice
+        assert found is not None
+        totals = found.totals_meeting(largest, smallest)
+        classes = self._classes
+        if classes is not None:
+            totals = classes.still_open(largest, smallest, totals)
+        return _middle_first(totals)
 
     @functools.cached_property
     def largest(self) -> int | None:
@@ -168,17 +214,14 @@ class LatticeBounds:
         found = self._lattice
         if found is None or not self._objective.deviation:
             return None
-        return Split(self._objective.total, lambda z: _middle_first(found.totals_meeting(z)))
+        return Split(self._objective.total, lambda z: self._possible(z, None))
 
     def split_smallest(self, largest: int) -> Split | None:
         """Stage 2's probes split by total burden, given stage 1's value ``largest``."""
         found = self._lattice
         if found is None or not self._objective.deviation:
             return None
-        return Split(
-            self._objective.total,
-            lambda y: _middle_first(found.totals_meeting(largest, y)),
-        )
+        return Split(self._objective.total, lambda y: self._possible(largest, y))
 
     def split_within(self, raw: Mapping[str, int]) -> Split | None:
         """Later probes split by total burden, given the deviation stages' values ``raw``.
@@ -189,7 +232,7 @@ class LatticeBounds:
         found = self._lattice
         if found is None or "max_deviation" not in raw or "min_deviation" not in raw:
             return None
-        totals = _middle_first(found.totals_meeting(raw["max_deviation"], raw["min_deviation"]))
+        totals = self._possible(raw["max_deviation"], raw["min_deviation"])
         return Split(self._objective.total, lambda _value: list(totals))
 
     @functools.cached_property
@@ -228,21 +271,22 @@ def fairness_stages(objective: Objective, bounds: LatticeBounds) -> list[StageSp
                 "any valid schedule",
                 False,
                 1.0,
-                lambda _raw: StageGoal(0, 0, float),
+                lambda _raw, _exact: StageGoal(0, 0, float),
             )
         ]
-    low, high = objective.deviation_domain()
+    high = objective.deviation_domain()[1]
     stages = [
         StageSpec(
             "max_deviation",
             "minimise the largest deviation",
             False,
             4.0,
-            lambda _raw: StageGoal(
+            lambda _raw, _exact: StageGoal(
                 objective.largest_deviation(),
                 bounds.largest,
                 objective.to_units,
                 split=bounds.split_largest(),
+                tighten=bounds.tighten_largest,
             ),
             balanced=True,
             unit="days",
@@ -252,11 +296,12 @@ def fairness_stages(objective: Objective, bounds: LatticeBounds) -> list[StageSp
             "maximise the smallest deviation",
             True,
             1.0,
-            lambda raw: StageGoal(
+            lambda raw, _exact: StageGoal(
                 objective.smallest_deviation(),
                 bounds.smallest(raw.get("max_deviation", high)),
                 objective.to_units,
                 split=bounds.split_smallest(raw.get("max_deviation", high)),
+                tighten=bounds.tighten_smallest(raw.get("max_deviation", high)),
             ),
             balanced=True,
             unit="days",
@@ -266,13 +311,7 @@ def fairness_stages(objective: Objective, bounds: LatticeBounds) -> list[StageSp
             "minimise squared deviations (quarter days^2)",
             False,
             1.0,
-            lambda raw: StageGoal(
-                objective.sum_of_squares(
-                    raw.get("min_deviation", low), raw.get("max_deviation", high)
-                ),
-                None,
-                float,
-            ),
+            functools.partial(_squares_goal, objective),
             unit="quarter days^2",
         ),
     ]
@@ -294,8 +333,31 @@ def fairness_stages(objective: Objective, bounds: LatticeBounds) -> list[StageSp
     return stages
 
 
+def _squares_goal(objective: Objective, raw: Mapping[str, int], exact: frozenset[str]) -> StageGoal:
+    low, high = objective.deviation_domain()
+
+    def least(raw: Mapping[str, int], exact: frozenset[str]) -> int:
+        return objective.least_squares(
+            raw.get("min_deviation", low),
+            raw.get("max_deviation", high),
+            "min_deviation" in exact,
+            "max_deviation" in exact,
+        )
+
+    return StageGoal(
+        objective.sum_of_squares(raw.get("min_deviation", low), raw.get("max_deviation", high)),
+        least(raw, exact),
+        float,
+        rebound=least,
+    )
+
+
 def _spread_goal(
-    objective: Objective, bounds: LatticeBounds, category: str, raw: Mapping[str, int]
+    objective: Objective,
+    bounds: LatticeBounds,
+    category: str,
+    raw: Mapping[str, int],
+    _exact: frozenset[str],
 ) -> StageGoal:
     term = objective.spread(category)
     assert term is not None, "only categories with eligible engineers become stages"
