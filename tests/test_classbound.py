@@ -31,7 +31,7 @@ from test_lattice import proven_optima
 
 def plenty() -> Budget:
     """A budget no test case here exhausts."""
-    return Budget(20.0, Deadline.after(60))
+    return Budget(20.0, 60.0, Deadline.after(60))
 
 
 def relaxation(s: fs.Scenario) -> tuple[Objective, ClassBound]:
@@ -170,7 +170,7 @@ def test_per_pipeline_bounds_reach_the_best_schedules() -> None:
     assert found is not None
     low, high = objective.deviation_domain()
     bound = found.largest_deviation_bound(low, high)
-    budget = Budget(2.0, Deadline.after(60))
+    budget = Budget(2.0, 60.0, Deadline.after(60))
     raised = classes.raise_largest(bound, high, budget)
     unit = objective.team_availability * objective.scale
     assert round(float(Fraction(bound, unit)), 3) == 0.077
@@ -191,8 +191,9 @@ def test_an_exhausted_budget_keeps_the_bound_it_was_given() -> None:
     assert found is not None
     low, high = objective.deviation_domain()
     bound = found.largest_deviation_bound(low, high)
-    assert classes.raise_largest(bound, high, Budget(0.0, Deadline.after(60))) == bound
-    assert classes.raise_largest(bound, high, Budget(5.0, Deadline.after(0))) == bound
+    assert classes.raise_largest(bound, high, Budget(0.0, 60.0, Deadline.after(60))) == bound
+    assert classes.raise_largest(bound, high, Budget(5.0, 60.0, Deadline.after(0))) == bound
+    assert classes.raise_largest(bound, high, Budget(5.0, 0.0, Deadline.after(60))) == bound
 
 
 def test_a_later_stage_that_reaches_a_bound_proves_the_earlier_stage() -> None:

@@ -225,7 +225,7 @@ _PROBE_SHARE = 0.5
 #: ...(a ladder of probes, this share)...
 _LADDER_SHARE = 0.5
 #: ...and at most this much deterministic work...
-_PROBE_WORK = 4.0
+_PROBE_WORK = 8.0
 #: ...in attempts of at most this much each.
 _ATTEMPT_WORK = 0.5
 #: A probe split into cases (:class:`~fairshift.model.stages.Split`) gives each case this
@@ -321,7 +321,9 @@ def _probe_cases(
             pending.remove(held)
             pending.insert(0, held)
     started = time.perf_counter()
-    spent, budget, attempt = 0.0, _CASE_WORK, 0
+    # Rounds share the work between cases; a single case gets it all at once (a restart
+    # with another seed would throw away what its search learnt).
+    spent, budget, attempt = 0.0, _CASE_WORK if len(pending) > 1 else math.inf, 0
     while pending and not state.interrupt:
         for case in list(pending):
             seconds_left = seconds - (time.perf_counter() - started)
@@ -836,11 +838,12 @@ def _run_stage(
     # Each stage gets its share of what is left (after the preparation above, which takes
     # seconds on large teams); time a stage does not use rolls over.
     stage_seconds = deadline.left() * share
+    tightening = _tighten_budget(state, stage_seconds, work)
     if completed is not None and goal.known is not None and not _meets(completed, goal, spec):
         # The previous stage's schedule (or the first stage's hint) caps the optimum: the
         # known bound can be raised towards it before the search.
         start = evaluate(goal.expression, completed)
-        tighter = _tighten(state, goal, start, goal.known, stage_seconds, work)
+        tighter = _tighten(state, goal, start, goal.known, tightening)
         goal = dataclasses.replace(goal, known=tighter)
     search = state.search
     # A deviation stage split by total keeps a share for halving the gap by probes.
@@ -882,7 +885,7 @@ def _run_stage(
     # neighbourhood search handles, the lattice bound was never met within a probe
     # (8 to 32 engineers x 52 weeks), and the full model's short share is better spent on
     # the search's starting point.
-    probing = spec.best_effort or search is None
+    probing = (spec.best_effort or search is None) and goal.probe
     # A best-effort stage on a team solved whole searches among the schedules that share
     # the incumbent's case of ``goal.split`` (its total burden). Measured on the bundled
     # example (seeds 0, 1 and 3), 0.2 units of work found month-end excess 0 that way every
@@ -972,7 +975,7 @@ def _run_stage(
         stage = Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds, unit=spec.unit)
         return stage, goal
     if not proven and bound is not None and not state.interrupt:
-        known = bound = _tighten(state, goal, value, bound, stage_seconds, work)
+        known = bound = _tighten(state, goal, value, bound, tightening)
         proven = value == bound
     steps = 0
     if not proven and search is not None and not state.interrupt:
@@ -1032,31 +1035,28 @@ def _run_stage(
 
 
 #: Share of a stage's time (and of its work, under a work limit) that raising its known
-#: bound with the class-count bound may take, at most :data:`_TIGHTEN_WORK` units, and at
-#: least :data:`_TIGHTEN_SECONDS` of the time left. Measured on per-pipeline, follow-the-sun
-#: and 4 x 52: 0.2 to 0.5 units, 0.2 to 0.9 s (stage 2 of per-pipeline: 0.7 s, where a 10 s
-#: limit gives the whole stage 1.3 s).
-_TIGHTEN_SHARE = 0.5
+#: bound with the class-count bound may take, at most :data:`_TIGHTEN_WORK` units. Measured
+#: on per-pipeline, follow-the-sun and 4 x 52: 0.2 to 0.5 units, 0.2 to 0.9 s. Under a 10 s
+#: limit per-pipeline's stage 1 has 4.4 s, most of it for the neighbourhood search, whose
+#: result a larger share made worse.
+_TIGHTEN_SHARE = 0.25
 _TIGHTEN_WORK = 2.0
-_TIGHTEN_SECONDS = 1.0
 
 
-def _tighten(
-    state: _Run,
-    goal: StageGoal,
-    value: int,
-    bound: int,
-    stage_seconds: float,
-    work: float | None,
-) -> int:
+def _tighten_budget(state: _Run, stage_seconds: float, work: float | None) -> Budget:
+    """What one stage's :func:`_tighten` calls may spend together."""
+    return Budget(
+        _TIGHTEN_WORK if work is None else min(_TIGHTEN_WORK, work * _TIGHTEN_SHARE),
+        stage_seconds * _TIGHTEN_SHARE,
+        state.deadline,
+        state.interrupt,
+    )
+
+
+def _tighten(state: _Run, goal: StageGoal, value: int, bound: int, budget: Budget) -> int:
     """``bound`` tightened towards a schedule's ``value`` by :attr:`StageGoal.tighten`."""
     if goal.tighten is None or state.large or bound == value:
         return bound
-    budget = Budget(
-        _TIGHTEN_WORK if work is None else min(_TIGHTEN_WORK, work * _TIGHTEN_SHARE),
-        state.deadline.sooner(max(stage_seconds * _TIGHTEN_SHARE, _TIGHTEN_SECONDS)),
-        state.interrupt,
-    )
     return goal.tighten(bound, value, budget)
 
 

@@ -25,6 +25,7 @@ both are the values of the best schedules known.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -86,25 +87,33 @@ def turn_classes(objective: Objective) -> list[TurnClass]:
 
 @dataclass
 class Budget:
-    """What the refutations of one bound may spend.
+    """What the refutations of one stage's bound may spend.
 
     Attributes
     ----------
     work
         Work units left (CP-SAT's deterministic time, summed over refutations).
+    seconds
+        Wall-clock seconds left, summed the same way.
     deadline
-        When they must stop, whatever work is left.
+        When they must stop, whatever is left.
     interrupt
         Ctrl-C.
     """
 
     work: float
+    seconds: float
     deadline: Deadline
     interrupt: Interrupt = field(default_factory=Interrupt)
 
     def exhausted(self) -> bool:
         """Whether nothing more may be spent."""
-        return self.work <= 0 or self.deadline.expired(0.05) or bool(self.interrupt)
+        return (
+            self.work <= 0
+            or self.seconds <= 0.01
+            or self.deadline.expired(0.05)
+            or bool(self.interrupt)
+        )
 
 
 class ClassBound:
@@ -195,9 +204,11 @@ class ClassBound:
         params.num_workers = 1
         params.random_seed = self._seed
         params.max_deterministic_time = min(CHECK_WORK, budget.work)
-        params.max_time_in_seconds = max(budget.deadline.left(), 0.01)
+        params.max_time_in_seconds = max(min(budget.seconds, budget.deadline.left()), 0.01)
+        started = time.perf_counter()
         status = run(solver, self._model, interrupt=budget.interrupt)
         budget.work -= solver.deterministic_time
+        budget.seconds -= time.perf_counter() - started
         refuted = status == cp_model.INFEASIBLE
         book = self._refuted if refuted else self._possible
         book.setdefault((largest, smallest), set()).add(total)
@@ -216,7 +227,7 @@ class ClassBound:
 
     def still_open(self, largest: int, smallest: int | None, totals: Iterable[int]) -> list[int]:
         """``totals`` without those already refuted for this range (nothing is solved)."""
-        spent = Budget(0.0, Deadline.after(0.0))
+        spent = Budget(0.0, 0.0, Deadline.after(0.0))
         return [t for t in totals if not self._is_refuted(largest, smallest, t, spent)]
 
     # -- bounds ---------------------------------------------------------------------------

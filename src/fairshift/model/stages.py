@@ -75,6 +75,10 @@ class StageGoal:
     rebound
         ``rebound(raw, exact)``: ``known`` again, once later stages proved earlier ones
         optimal (see ``build`` of :class:`StageSpec`), or ``None`` when it cannot change.
+    probe
+        Whether ``known`` is worth a probe before the optimisation (see
+        :func:`fairshift.solve._ladder`): not for stage 3, whose bound is rarely met and
+        whose probe, undecided, took half the stage on weekly-standby.
     """
 
     expression: cp_model.LinearExprT
@@ -84,6 +88,7 @@ class StageGoal:
     split: Split | None = None
     tighten: Callable[[int, int, Budget], int] | None = None
     rebound: Callable[[Mapping[str, int], frozenset[str]], int] | None = None
+    probe: bool = True
 
 
 @dataclass(frozen=True)
@@ -349,6 +354,7 @@ def _squares_goal(objective: Objective, raw: Mapping[str, int], exact: frozenset
         least(raw, exact),
         float,
         rebound=least,
+        probe=False,
     )
 
 
