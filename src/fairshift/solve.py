@@ -307,7 +307,8 @@ def _probe_cases(
     """Look for a schedule that meets ``value``, one case of ``goal.split`` at a time.
 
     Each round probes every case not yet ruled out, with :data:`_CASE_WORK` units in the
-    first round and twice as much in each round after (and another seed). The case of
+    first round and twice as much in each round after (and another seed); a single case gets
+    all the work at once. The case of
     ``incumbent`` (default: the latest stage's schedule) goes first. Returns the schedule
     found (or ``None``), whether none exists (every case ruled out), and the work spent.
     """
@@ -790,7 +791,7 @@ def _reread(
         if goal.rebound is not None:
             # Earlier stages proven just now (in this loop) may tighten this stage's bound.
             known = goal.rebound(raw, frozenset(exact))
-            if goal.known is None or known > goal.known:
+            if goal.known is None or (known < goal.known if spec.maximize else known > goal.known):
                 goal = dataclasses.replace(goal, known=known)
                 evaluated[position] = (i, spec, goal)
                 stages[i] = dataclasses.replace(stages[i], bound=goal.to_report(known))
@@ -839,12 +840,16 @@ def _run_stage(
     # seconds on large teams); time a stage does not use rolls over.
     stage_seconds = deadline.left() * share
     tightening = _tighten_budget(state, stage_seconds, work)
+    tightened = 0.0  # seconds the tightening before the search took
     if completed is not None and goal.known is not None and not _meets(completed, goal, spec):
         # The previous stage's schedule (or the first stage's hint) caps the optimum: the
-        # known bound can be raised towards it before the search.
+        # known bound can be raised towards it before the search. Its time and work come
+        # out of the stage's.
+        begun = time.perf_counter()
         start = evaluate(goal.expression, completed)
-        tighter = _tighten(state, goal, start, goal.known, tightening)
-        goal = dataclasses.replace(goal, known=tighter)
+        goal = dataclasses.replace(goal, known=_tighten(state, goal, start, goal.known, tightening))
+        tightened = time.perf_counter() - begun
+        work = _less(work, tightening)
     search = state.search
     # A deviation stage split by total keeps a share for halving the gap by probes.
     # (A stage of a few seconds is better spent without it: see _HALVING_MIN.)
@@ -862,7 +867,7 @@ def _run_stage(
     # known bound (below) leaves.
     race = 1.0 - keep if search is None else 1.0
     solver = options.solver(
-        stage_seconds * first * race,
+        max(stage_seconds * first * race - tightened, 0.01),
         None if work is None else work * first * race,
         large=state.large,
     )
@@ -975,7 +980,12 @@ def _run_stage(
         stage = Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds, unit=spec.unit)
         return stage, goal
     if not proven and bound is not None and not state.interrupt:
-        known = bound = _tighten(state, goal, value, bound, tightening)
+        left = tightening.work
+        tighter = _tighten(state, goal, value, bound, tightening)
+        if work is not None:  # its work comes out of what the stage has left
+            work = max(work - (left - tightening.work), 0.001)
+        if tighter != bound:
+            known = bound = tighter
         proven = value == bound
     steps = 0
     if not proven and search is not None and not state.interrupt:
@@ -1035,22 +1045,33 @@ def _run_stage(
 
 
 #: Share of a stage's time (and of its work, under a work limit) that raising its known
-#: bound with the class-count bound may take, at most :data:`_TIGHTEN_WORK` units. Measured
-#: on per-pipeline, follow-the-sun and 4 x 52: 0.2 to 0.5 units, 0.2 to 0.9 s. Under a 10 s
-#: limit per-pipeline's stage 1 has 4.4 s, most of it for the neighbourhood search, whose
-#: result a larger share made worse.
+#: bound with the class-count bound may take, at most :data:`_TIGHTEN_WORK` units; both
+#: come out of the stage's own. Measured on per-pipeline, follow-the-sun and 4 x 52: 0.2
+#: to 0.5 units, 0.2 to 0.9 s. Under a 10 s limit per-pipeline's stage 1 has 4.4 s, most of
+#: it for the neighbourhood search, whose result a larger share made worse.
 _TIGHTEN_SHARE = 0.25
 _TIGHTEN_WORK = 2.0
 
 
 def _tighten_budget(state: _Run, stage_seconds: float, work: float | None) -> Budget:
-    """What one stage's :func:`_tighten` calls may spend together."""
+    """What one stage's :func:`_tighten` calls may spend together.
+
+    Under a work limit only the work and the deadline bound it, so that a solve cut short
+    by the work limit stays reproducible.
+    """
     return Budget(
         _TIGHTEN_WORK if work is None else min(_TIGHTEN_WORK, work * _TIGHTEN_SHARE),
-        stage_seconds * _TIGHTEN_SHARE,
+        stage_seconds * _TIGHTEN_SHARE if work is None else stage_seconds,
         state.deadline,
         state.interrupt,
     )
+
+
+def _less(work: float | None, budget: Budget) -> float | None:
+    """``work`` less what ``budget`` spent of :func:`_tighten_budget`'s work."""
+    if work is None:
+        return None
+    return max(work - (min(_TIGHTEN_WORK, work * _TIGHTEN_SHARE) - budget.work), 0.001)
 
 
 def _tighten(state: _Run, goal: StageGoal, value: int, bound: int, budget: Budget) -> int:

@@ -123,11 +123,8 @@ class ClassBound:
     totals they need not ask about.
     """
 
-    def __init__(
-        self, objective: Objective, lattice: Lattice, classes: list[TurnClass], seed: int = 0
-    ) -> None:
+    def __init__(self, objective: Objective, lattice: Lattice, classes: list[TurnClass]) -> None:
         self._lattice = lattice
-        self._seed = seed
         model = cp_model.CpModel()
         big = objective.team_availability
         low, high = objective.deviation_domain()
@@ -165,23 +162,26 @@ class ClassBound:
         model.add(sum(burdens) == self._total)
         self._model = model
         self._domain = (low, high)
-        # (largest, smallest) -> the totals refuted there, or found possible; a refutation
-        # also holds for every smaller largest and larger smallest, a possibility for every
-        # larger largest and smaller smallest.
+        # (largest, smallest) -> the totals refuted there, or shown possible (class counts
+        # found); a refutation also holds for every smaller largest and larger smallest, a
+        # possibility for every larger largest and smaller smallest.
         self._refuted: dict[tuple[int, int | None], set[int]] = {}
         self._possible: dict[tuple[int, int | None], set[int]] = {}
 
     @classmethod
-    def of(cls, objective: Objective, lattice: Lattice, seed: int = 0) -> ClassBound | None:
+    def of(cls, objective: Objective, lattice: Lattice) -> ClassBound | None:
         """The relaxation of ``objective``, or ``None`` when it would be too large to help."""
         classes = turn_classes(objective)
         size = sum(w is not None for c in classes for seat in c.weights for w in seat)
-        return cls(objective, lattice, classes, seed) if size <= MAX_COUNTS else None
+        return cls(objective, lattice, classes) if size <= MAX_COUNTS else None
 
     # -- one question ---------------------------------------------------------------------
 
     def _is_refuted(self, largest: int, smallest: int | None, total: int, budget: Budget) -> bool:
-        """Whether no class counts have total ``total`` and deviations in the range."""
+        """Whether no class counts have total ``total`` and deviations in the range.
+
+        ``False`` also when the question was undecided within the budget.
+        """
         floor = self._domain[0] if smallest is None else smallest
         for (z, y), totals in self._refuted.items():
             if total in totals and largest <= z and floor >= (self._domain[0] if y is None else y):
@@ -202,17 +202,19 @@ class ClassBound:
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
-        params.random_seed = self._seed
+        params.random_seed = 0  # the same questions, the same answers
         params.max_deterministic_time = min(CHECK_WORK, budget.work)
         params.max_time_in_seconds = max(min(budget.seconds, budget.deadline.left()), 0.01)
         started = time.perf_counter()
         status = run(solver, self._model, interrupt=budget.interrupt)
         budget.work -= solver.deterministic_time
         budget.seconds -= time.perf_counter() - started
-        refuted = status == cp_model.INFEASIBLE
-        book = self._refuted if refuted else self._possible
-        book.setdefault((largest, smallest), set()).add(total)
-        return refuted
+        if status == cp_model.INFEASIBLE:
+            self._refuted.setdefault((largest, smallest), set()).add(total)
+            return True
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self._possible.setdefault((largest, smallest), set()).add(total)
+        return False  # possible, or undecided within the budget (asked again next time)
 
     def _totals(self, largest: int, smallest: int | None) -> list[int]:
         return self._lattice.totals_meeting(largest, smallest)

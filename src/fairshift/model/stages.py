@@ -73,8 +73,9 @@ class StageGoal:
         schedule's ``value``, as tight as ``budget`` allows (the class-count bound of
         :mod:`fairshift.model.classbound`), or ``None``.
     rebound
-        ``rebound(raw, exact)``: ``known`` again, once later stages proved earlier ones
-        optimal (see ``build`` of :class:`StageSpec`), or ``None`` when it cannot change.
+        ``rebound(raw, exact)``: ``known`` again, once later stages improved earlier ones or
+        proved them optimal (see ``build`` of :class:`StageSpec`), or ``None`` when it
+        cannot change.
     probe
         Whether ``known`` is worth a probe before the optimisation (see
         :func:`fairshift.solve._ladder`): not for stage 3, whose bound is rarely met and
