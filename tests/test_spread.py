@@ -194,3 +194,75 @@ def test_headline_says_what_was_proven(example: fs.Scenario) -> None:
     stages = (*schedule.stages[:4], unproven, *schedule.stages[5:])
     headline = fs.Schedule(example, schedule.assignments, "FEASIBLE", stages).headline
     assert "weekend days within 2.00 days of its bound" in headline
+
+
+OVERLAPPING = """
+[rotation]
+name = "Standby beside duty"
+start = 2027-04-19
+weeks = 1
+handoff = "09:00"
+timezone = "America/New_York"
+
+[[shifts]]
+name = "duty-a"
+every = "1 week"
+seats = ["on"]
+
+[[shifts]]
+name = "duty-b"
+every = "1 week"
+seats = ["on"]
+
+[[shifts]]
+name = "standby"
+every = "1 week"
+may_overlap = true
+seats = [
+  { name = "s1", min_seniority = "senior" },
+  { name = "s2", min_seniority = "senior" },
+  { name = "s3", min_seniority = "senior" },
+  { name = "s4", min_seniority = "senior" },
+]
+
+[[engineers]]
+handle = "ann"
+name = "Ann"
+seniority = "senior"
+holidays = "US"
+
+[[engineers]]
+handle = "bob"
+name = "Bob"
+seniority = "mid"
+holidays = "US"
+fte = 0.25
+
+[[engineers]]
+handle = "cy"
+name = "Cy"
+seniority = "mid"
+holidays = "US"
+fte = 0.25
+"""
+
+
+def test_one_engineer_may_hold_every_seat_of_a_shift_type_that_may_overlap() -> None:
+    """Six seats of 2 weekend days each, fair counts 8, 2 and 2: an excess of 0 exists.
+
+    Ann (the only senior) holds the four standby seats, which may run beside anything,
+    and Bob and Cy one duty each. A cap of one seat per turn would give Ann at most 6
+    weekend days and a false bound of 1 day.
+    """
+    import tomllib
+
+    s = fs.Scenario.from_dict(tomllib.loads(OVERLAPPING))
+    objective = build_model(s).objective
+    assert objective is not None
+    term = objective.spread("weekend_days")
+    assert term is not None
+    assert term.to_units(term.bound) == 0
+    schedule = fs.solve(s, time_limit=30)
+    stage = next(st for st in schedule.stages if st.name == "weekend_days_excess")
+    assert (stage.status, stage.value) == ("OPTIMAL", 0.0)
+    assert {a.engineer for a in schedule.assignments if a.shift == "standby"} == {"ann"}
