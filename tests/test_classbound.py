@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 import fairshift as fs
 from conftest import EXAMPLE, ROOT, engineer, scenario
 from fairshift.model.classbound import Budget, ClassBound, turn_classes
-from fairshift.model.lattice import lattice
+from fairshift.model.lattice import Lattice, lattice
 from fairshift.model.neighbourhood import evaluate
 from fairshift.model.objective import Objective
 from fairshift.model.stages import LatticeBounds, fairness_stages
@@ -158,18 +158,22 @@ def test_a_shift_type_that_may_overlap_lets_one_engineer_hold_two_seats() -> Non
     assert len(standby) == 1
 
 
+def per_pipeline() -> tuple[Objective, ClassBound, Lattice, int, int]:
+    """The per-pipeline example's relaxation, lattice, stage-1 lattice bound and top value."""
+    objective, classes = relaxation(fs.Scenario.from_toml(ROOT / "examples" / "per-pipeline.toml"))
+    found = lattice(objective)
+    assert found is not None
+    low, high = objective.deviation_domain()
+    return objective, classes, found, found.largest_deviation_bound(low, high), high
+
+
 def test_per_pipeline_bounds_reach_the_best_schedules() -> None:
     """The per-pipeline example: the lattice allows 0.077 days, the classes 0.109.
 
     0.109 days is what the best schedules reach (the benchmarks prove it), and the bound is
     found within a small budget. Refuted totals are left out of the probes' cases.
     """
-    s = fs.Scenario.from_toml(ROOT / "examples" / "per-pipeline.toml")
-    objective, classes = relaxation(s)
-    found = lattice(objective)
-    assert found is not None
-    low, high = objective.deviation_domain()
-    bound = found.largest_deviation_bound(low, high)
+    objective, classes, found, bound, high = per_pipeline()
     budget = Budget(2.0, 60.0, Deadline.after(60))
     raised = classes.raise_largest(bound, high, budget)
     unit = objective.team_availability * objective.scale
@@ -185,12 +189,7 @@ def test_per_pipeline_bounds_reach_the_best_schedules() -> None:
 
 
 def test_an_exhausted_budget_keeps_the_bound_it_was_given() -> None:
-    s = fs.Scenario.from_toml(ROOT / "examples" / "per-pipeline.toml")
-    objective, classes = relaxation(s)
-    found = lattice(objective)
-    assert found is not None
-    low, high = objective.deviation_domain()
-    bound = found.largest_deviation_bound(low, high)
+    _objective, classes, _found, bound, high = per_pipeline()
     assert classes.raise_largest(bound, high, Budget(0.0, 60.0, Deadline.after(60))) == bound
     assert classes.raise_largest(bound, high, Budget(5.0, 60.0, Deadline.after(0))) == bound
     assert classes.raise_largest(bound, high, Budget(5.0, 0.0, Deadline.after(60))) == bound
