@@ -140,6 +140,15 @@ class ShiftCalendar:
         """The seat a duty fills."""
         return self.pattern.shift(duty.shift).seat(duty.seat)
 
+    def one_of(self, duty: Duty) -> tuple[str, int, str]:
+        """Duties with the same key go to different engineers: the seats of one turn.
+
+        A shift type that may overlap lets one engineer hold several of its seats in one
+        turn: each of its seats is a key of its own.
+        """
+        alone = duty.seat if self.shift_type(duty.shift).may_overlap else ""
+        return (duty.shift, duty.index, alone)
+
     def duty(self, shift: str, seat: str, index: int) -> Duty | None:
         """The duty of ``seat`` in turn ``index`` of ``shift``, if that turn exists."""
         return self._by_key.get((shift, seat, index))

@@ -856,9 +856,9 @@ def _run_stage(
         # out of the stage's.
         begun = time.perf_counter()
         start = evaluate(goal.expression, completed)
-        goal = dataclasses.replace(goal, known=_tighten(state, goal, start, goal.known, tightening))
+        tighter, work = _tighten(state, goal, start, goal.known, tightening, work)
+        goal = dataclasses.replace(goal, known=tighter)
         tightened = time.perf_counter() - begun
-        work = _less(work, tightening)
     search = state.search
     # A deviation stage split by total keeps a share for halving the gap by probes.
     # (A stage of a few seconds is better spent without it: see _HALVING_MIN.)
@@ -989,10 +989,7 @@ def _run_stage(
         stage = Stage(spec.name, spec.description, "UNKNOWN", None, None, seconds, unit=spec.unit)
         return stage, goal
     if not proven and bound is not None and not state.interrupt:
-        left = tightening.work
-        tighter = _tighten(state, goal, value, bound, tightening)
-        if work is not None:  # its work comes out of what the stage has left
-            work = max(work - (left - tightening.work), 0.001)
+        tighter, work = _tighten(state, goal, value, bound, tightening, work)
         if tighter != bound:
             known = bound = tighter
         proven = value == bound
@@ -1076,18 +1073,20 @@ def _tighten_budget(state: _Run, stage_seconds: float, work: float | None) -> Bu
     )
 
 
-def _less(work: float | None, budget: Budget) -> float | None:
-    """``work`` less what ``budget`` spent of :func:`_tighten_budget`'s work."""
-    if work is None:
-        return None
-    return max(work - (min(_TIGHTEN_WORK, work * _TIGHTEN_SHARE) - budget.work), 0.001)
+def _tighten(
+    state: _Run, goal: StageGoal, value: int, bound: int, budget: Budget, work: float | None
+) -> tuple[int, float | None]:
+    """``bound`` tightened towards a schedule's ``value`` by :attr:`StageGoal.tighten`.
 
-
-def _tighten(state: _Run, goal: StageGoal, value: int, bound: int, budget: Budget) -> int:
-    """``bound`` tightened towards a schedule's ``value`` by :attr:`StageGoal.tighten`."""
+    Returns it and the stage's ``work`` less what the tightening spent.
+    """
     if goal.tighten is None or state.large or bound == value:
-        return bound
-    return goal.tighten(bound, value, budget)
+        return bound, work
+    before = budget.work
+    tighter = goal.tighten(bound, value, budget)
+    if work is not None:
+        work = max(work - (before - budget.work), 0.001)
+    return tighter, work
 
 
 def _neighbourhood(

@@ -165,8 +165,8 @@ class ClassBound:
         # (largest, smallest) -> the totals refuted there, or shown possible (class counts
         # found); a refutation also holds for every smaller largest and larger smallest, a
         # possibility for every larger largest and smaller smallest.
-        self._refuted: dict[tuple[int, int | None], set[int]] = {}
-        self._possible: dict[tuple[int, int | None], set[int]] = {}
+        self._refuted: dict[tuple[int, int], set[int]] = {}
+        self._possible: dict[tuple[int, int], set[int]] = {}
 
     @classmethod
     def of(cls, objective: Objective, lattice: Lattice) -> ClassBound | None:
@@ -177,18 +177,28 @@ class ClassBound:
 
     # -- one question ---------------------------------------------------------------------
 
+    def _known(self, largest: int, floor: int, total: int) -> bool | None:
+        """What earlier questions say of ``total`` for deviations in ``[floor, largest]``.
+
+        ``True``: refuted; ``False``: shown possible; ``None``: not known yet.
+        """
+        for (z, y), totals in self._refuted.items():
+            if total in totals and largest <= z and floor >= y:
+                return True
+        for (z, y), totals in self._possible.items():
+            if total in totals and largest >= z and floor <= y:
+                return False
+        return None
+
     def _is_refuted(self, largest: int, smallest: int | None, total: int, budget: Budget) -> bool:
         """Whether no class counts have total ``total`` and deviations in the range.
 
         ``False`` also when the question was undecided within the budget.
         """
         floor = self._domain[0] if smallest is None else smallest
-        for (z, y), totals in self._refuted.items():
-            if total in totals and largest <= z and floor >= (self._domain[0] if y is None else y):
-                return True
-        for (z, y), totals in self._possible.items():
-            if total in totals and largest >= z and floor <= (self._domain[0] if y is None else y):
-                return False
+        known = self._known(largest, floor, total)
+        if known is not None:
+            return known
         if budget.exhausted():
             return False
         proto = self._model.proto
@@ -210,18 +220,15 @@ class ClassBound:
         budget.work -= solver.deterministic_time
         budget.seconds -= time.perf_counter() - started
         if status == cp_model.INFEASIBLE:
-            self._refuted.setdefault((largest, smallest), set()).add(total)
+            self._refuted.setdefault((largest, floor), set()).add(total)
             return True
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            self._possible.setdefault((largest, smallest), set()).add(total)
+            self._possible.setdefault((largest, floor), set()).add(total)
         return False  # possible, or undecided within the budget (asked again next time)
-
-    def _totals(self, largest: int, smallest: int | None) -> list[int]:
-        return self._lattice.totals_meeting(largest, smallest)
 
     def rules_out(self, largest: int, smallest: int | None, budget: Budget) -> bool:
         """Whether no schedule has deviations in ``[smallest, largest]`` (within the budget)."""
-        totals = self._totals(largest, smallest)
+        totals = self._lattice.totals_meeting(largest, smallest)
         # The totals found possible before are the likeliest to be possible again: ask first.
         seen = {t for found in self._possible.values() for t in found}
         ordered = sorted(totals, key=lambda t: (t not in seen, t))
@@ -229,8 +236,8 @@ class ClassBound:
 
     def still_open(self, largest: int, smallest: int | None, totals: Iterable[int]) -> list[int]:
         """``totals`` without those already refuted for this range (nothing is solved)."""
-        spent = Budget(0.0, 0.0, Deadline.after(0.0))
-        return [t for t in totals if not self._is_refuted(largest, smallest, t, spent)]
+        floor = self._domain[0] if smallest is None else smallest
+        return [t for t in totals if self._known(largest, floor, t) is not True]
 
     # -- bounds ---------------------------------------------------------------------------
 

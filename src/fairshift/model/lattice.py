@@ -243,12 +243,10 @@ def lattice(objective: Objective) -> Lattice | None:
     holders: dict[tuple[str, int], dict[int, int]] = {
         (duty.seat_id, duty.position): {} for duty in calendar.duties
     }
-    # A turn's seats overlap in time: an engineer holds at most one of them, unless its
-    # shift type may overlap (then each seat is a choice of its own).
+    # An engineer holds at most one seat of a turn (see ShiftCalendar.one_of).
     turns: dict[tuple[str, int, str], list[Duty]] = {}
     for duty in calendar.duties:
-        alone = duty.seat if calendar.shift_type(duty.shift).may_overlap else ""
-        turns.setdefault((duty.shift, duty.index, alone), []).append(duty)
+        turns.setdefault(calendar.one_of(duty), []).append(duty)
 
     def open_to(position: int, duty: Duty) -> int:
         weight = objective.slot_weight(scenario.engineers[position].handle, duty)

@@ -264,8 +264,8 @@ class Objective:
         units = {(h, d.position): unit_count(calendar, kind, h, d) for d in duties for h in among}
         grain = math.lcm(1, *(u.denominator for u in units.values()))
         counts: dict[str, list[tuple[cp_model.IntVar, int]]] = {h: [] for h in among}
-        # Per engineer and turn: the most one turn adds (one seat of a turn at a time, unless
-        # its shift type may overlap: then each seat counts on its own).
+        # Per engineer and turn: the most one turn adds (one seat of a turn at a time, see
+        # ShiftCalendar.one_of).
         most: dict[str, dict[tuple[str, int, str], int]] = {h: {} for h in among}
         # Per duty: the smallest and largest count any possible holder would add.
         extremes: dict[int, tuple[int, int]] = {}
@@ -276,8 +276,7 @@ class Objective:
                 value = int(units[handle, duty.position] * grain)
                 if value:
                     counts[handle].append((self.vars.holds(handle, duty), value))
-                    alone = duty.seat if calendar.shift_type(duty.shift).may_overlap else ""
-                    place = (duty.shift, duty.index, alone)
+                    place = calendar.one_of(duty)
                     most[handle][place] = max(most[handle].get(place, 0), value)
                 low, high = extremes.get(duty.position, (value, value))
                 extremes[duty.position] = (min(low, value), max(high, value))
