@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Mapping
 from fractions import Fraction
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given
 from ortools.sat.python import cp_model
 
@@ -21,7 +23,7 @@ from fairshift.model.classbound import Budget, ClassBound, turn_classes
 from fairshift.model.lattice import Lattice, lattice
 from fairshift.model.neighbourhood import evaluate
 from fairshift.model.objective import Objective
-from fairshift.model.stages import LatticeBounds, fairness_stages
+from fairshift.model.stages import LatticeBounds, StageGoal, StageSpec, fairness_stages
 from fairshift.runner import Deadline
 from fairshift.schedule import Stage
 from fairshift.solve import _reread, build_model
@@ -218,10 +220,96 @@ def test_a_later_stage_that_reaches_a_bound_proves_the_earlier_stage() -> None:
     state = SimpleNamespace(built=built, values=values)
     raw = {"max_deviation": 1}
     exact: set[str] = set()
-    _reread(state, stages, [(0, specs[0], goal)], raw, exact)  # type: ignore[arg-type]
+    _reread(state, stages, [(0, specs[0], goal, {})], raw, exact)  # type: ignore[arg-type]
     assert (stages[0].status, stages[0].value, stages[0].bound) == ("OPTIMAL", 0.0, 0.0)
     assert raw == {"max_deviation": 0}
     assert exact == {"max_deviation"}
+
+
+def stub_stages(tighten: bool) -> tuple[SimpleNamespace, list[StageSpec], list[int]]:
+    """Two stages on a model of two variables: ``x`` minimised, then ``y`` maximised.
+
+    Stage 2's bound is ``4 + s1`` from stage 1's value ``s1``, or ``3 + s1`` without a
+    tightening, which here proves any value it is given.
+    """
+    model = cp_model.CpModel()
+    x = model.new_int_var(0, 10, "x")
+    y = model.new_int_var(0, 10, "y")
+    first = StageSpec(
+        "s1", "x", False, 1.0, lambda _raw, _exact: StageGoal(x, 0, float, tighten=None)
+    )
+
+    def second_goal(raw: Mapping[str, int], _exact: frozenset[str]) -> StageGoal:
+        if tighten:
+            return StageGoal(y, 4 + raw["s1"], float, tighten=lambda _b, value, _budget: value)
+        return StageGoal(y, 3 + raw["s1"], float, tighten=lambda bound, _v, _budget: bound)
+
+    second = StageSpec("s2", "y", True, 1.0, second_goal)
+    state = SimpleNamespace(
+        built=SimpleNamespace(model=model),
+        values=[0, 3],
+        options=SimpleNamespace(work_limit=None),
+        deadline=Deadline.after(60),
+        interrupt=None,
+    )
+    return state, [first, second], [0, 3]
+
+
+@pytest.mark.parametrize("tighten", [False, True])
+def test_a_stage_built_on_an_improved_earlier_value_gets_its_bound_again(tighten: bool) -> None:
+    """Stage 2 was built while stage 1 stood at 2; the re-read proves stage 1 at 0.
+
+    Stage 2's bound, 5 when built, is built again from 0 (3, or 4 tightened to the
+    schedule's 3), and stage 2's value 3 is then proven. While stage 1 is unproven, stage
+    2's bound stays as built.
+    """
+    state, (first, second), _values = stub_stages(tighten)
+    goals = [first.build({}, frozenset()), second.build({"s1": 2}, frozenset())]
+    assert goals[1].known == (6 if tighten else 5)
+    stages = [
+        Stage("s1", "x", "FEASIBLE", 2.0, 0.0, 1.0),
+        Stage("s2", "y", "FEASIBLE", 3.0, float(goals[1].known), 1.0),
+    ]
+    evaluated = [(0, first, goals[0], {}), (1, second, goals[1], {"s1": 2})]
+    raw = {"s1": 2, "s2": 3}
+    exact: set[str] = set()
+    _reread(state, stages, evaluated, raw, exact)  # type: ignore[arg-type]
+    assert exact == {"s1", "s2"}
+    assert [(s.status, s.value, s.bound) for s in stages] == [
+        ("OPTIMAL", 0.0, 0.0),
+        ("OPTIMAL", 3.0, 3.0),
+    ]
+
+    # The same, but stage 1 cannot be proven: its bound is 0 and its value stays 1.
+    state, (first, second), _values = stub_stages(tighten)
+    state.values = [1, 3]
+    stages = [
+        Stage("s1", "x", "FEASIBLE", 2.0, 0.0, 1.0),
+        Stage("s2", "y", "FEASIBLE", 3.0, float(goals[1].known), 1.0),
+    ]
+    evaluated = [(0, first, goals[0], {}), (1, second, goals[1], {"s1": 2})]
+    raw = {"s1": 2, "s2": 3}
+    exact = set()
+    _reread(state, stages, evaluated, raw, exact)  # type: ignore[arg-type]
+    assert exact == set() and raw == {"s1": 1, "s2": 3}
+    assert stages[1].bound == float(goals[1].known)
+
+
+def test_a_schedule_at_the_optimum_is_proven_in_two_questions() -> None:
+    """Per-pipeline: the lattice bound first, then the schedule's value less one."""
+    _objective, classes, _found, bound, high = per_pipeline()
+    optimum = classes.raise_largest(bound, high, plenty())
+    asked: list[int] = []
+    fresh = per_pipeline()[1]
+    ask = fresh.rules_out
+
+    def counted(largest: int, smallest: int | None, budget: Budget) -> bool:
+        asked.append(largest)
+        return ask(largest, smallest, budget)
+
+    fresh.rules_out = counted  # type: ignore[method-assign]
+    assert fresh.raise_largest(bound, optimum, plenty()) == optimum
+    assert asked == [bound, optimum - 1]
 
 
 def squares_optimum(s: fs.Scenario, largest: int, smallest: int) -> int | None:

@@ -55,7 +55,9 @@ def first_schedule(built: BuiltModel) -> tuple[cp_model.IntVar, list[int]]:
     return top, list(solver.response_proto.solution)
 
 
-def search(built: BuiltModel, top: cp_model.IntVar, start: list[int]) -> Outcome:
+def search(
+    built: BuiltModel, top: cp_model.IntVar, start: list[int], patience: float | None = None
+) -> Outcome:
     objective = built.objective
     assert objective is not None
     groups = [
@@ -66,7 +68,7 @@ def search(built: BuiltModel, top: cp_model.IntVar, start: list[int]) -> Outcome
         built.model, groups, seed=7, run=lambda solver, model: solver.solve(model)
     )
     goal = Goal(top, False, tuple(objective.deviation.values()), target=0)
-    return runner.improve(goal, start, seconds=600, work=2.0)
+    return runner.improve(goal, start, seconds=600, work=2.0, patience=patience)
 
 
 def rows(built: BuiltModel, values: list[int]) -> fs.Schedule:
@@ -106,6 +108,23 @@ def test_same_seed_same_steps(
     again = search(built, top, start)
     assert again.values == result.values
     assert again.steps == result.steps
+
+
+def test_a_patient_search_stops_once_it_stalls(
+    outcome: tuple[BuiltModel, cp_model.IntVar, list[int], Outcome],
+) -> None:
+    """Steps since the last improvement may spend as much as the steps before it, no more.
+
+    Started again from where a full budget left it, the search stops well inside the same
+    budget and says it stalled; without patience it never does.
+    """
+    built, top, _start, result = outcome
+    assert not result.stalled
+    again = search(built, top, result.values, patience=0.1)
+    assert again.stalled
+    assert again.work < 2.0
+    assert again.value <= result.value
+    assert fs.validate(built.calendar.scenario, rows(built, again.values)) == []
 
 
 def test_solve_with_a_work_limit_is_reproducible_on_a_large_team() -> None:

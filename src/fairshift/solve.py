@@ -721,7 +721,8 @@ def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
     stages: list[Stage] = []
     raw: dict[str, int] = {}  # each finished stage's value in the model's integer units
     exact: set[str] = set()  # the stages proven optimal: every later schedule has their value
-    evaluated: list[tuple[int, StageSpec, StageGoal]] = []
+    # Each finished stage, with the earlier stages' values its goal was built from.
+    evaluated: list[tuple[int, StageSpec, StageGoal, dict[str, int]]] = []
     small_team = len(state.built.calendar.scenario.engineers) <= MIN_TEAM
     best_effort = SMALL_TEAM_BEST_EFFORT_WORK if small_team else BEST_EFFORT_WORK
     for i, spec in enumerate(specs):
@@ -743,7 +744,7 @@ def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
         if stage.status in ("UNKNOWN", "SKIPPED"):
             continue
         assert state.values is not None
-        evaluated.append((len(stages) - 1, spec, goal))
+        evaluated.append((len(stages) - 1, spec, goal, dict(raw)))
         # Fix this stage's optimum before the next one (integral, so no rounding slack).
         value = evaluate(goal.expression, state.values)
         raw[spec.name] = value
@@ -780,7 +781,7 @@ def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
 def _reread(
     state: _Run,
     stages: list[Stage],
-    evaluated: list[tuple[int, StageSpec, StageGoal]],
+    evaluated: list[tuple[int, StageSpec, StageGoal, dict[str, int]]],
     raw: dict[str, int],
     exact: set[str],
 ) -> None:
@@ -791,20 +792,39 @@ def _reread(
     its stage's proven bound (``goal.known`` once the stage is done) is optimal: the later
     stages kept it, and their bounds hold under the looser value they were given, so they
     hold at the optimum too.
+
+    A stage whose goal was built from earlier values that have since improved and been
+    proven gets its bound again from those values (the class-count bound spends
+    :func:`_reread_budget` on it), which may prove it too.
     """
     assert state.values is not None
     model = state.built.model
-    for position, (i, spec, goal) in enumerate(evaluated):
+    for position, (i, spec, goal, basis) in enumerate(evaluated):
         if isinstance(goal.expression, int) or spec.name in exact:
             continue
+        reached = evaluate(goal.expression, state.values)
+        known = goal.known
         if goal.rebound is not None:
             # Earlier stages proven just now (in this loop) may tighten this stage's bound.
             known = goal.rebound(raw, frozenset(exact))
-            if goal.known is None or (known < goal.known if spec.maximize else known > goal.known):
-                goal = dataclasses.replace(goal, known=known)
-                evaluated[position] = (i, spec, goal)
-                stages[i] = dataclasses.replace(stages[i], bound=goal.to_report(known))
-        reached = evaluate(goal.expression, state.values)
+        elif (
+            goal.tighten is not None
+            and basis
+            and basis.keys() <= exact
+            and any(raw[name] != value for name, value in basis.items())
+        ):
+            # Built from earlier values that were improved (and proven) since.
+            # The old bound still holds (tighter earlier values only lower the optimum).
+            rebuilt = spec.build(raw, frozenset(exact))
+            known = _tighter(goal.known, rebuilt.known, spec.maximize)
+            if known is not None and rebuilt.tighten is not None and known != reached:
+                known = rebuilt.tighten(known, reached, _reread_budget(state))
+            basis = {name: raw[name] for name in basis}
+        known = _tighter(goal.known, known, spec.maximize)
+        if known is not None and known != goal.known:
+            goal = dataclasses.replace(goal, known=known)
+            stages[i] = dataclasses.replace(stages[i], bound=goal.to_report(known))
+        evaluated[position] = (i, spec, goal, basis)
         final = goal.to_report(reached)
         if reached == goal.known:
             stages[i] = dataclasses.replace(stages[i], value=final, bound=final, status="OPTIMAL")
@@ -995,18 +1015,21 @@ def _run_stage(
         proven = value == bound
     steps = 0
     if not proven and search is not None and not state.interrupt:
-        outcome = _neighbourhood(
+        # Only where the tightening ran out of budget: otherwise the class-count bound has
+        # said its last word, and stopping the search to ask it again only costs time.
+        patient = goal.tighten is not None and tightening.exhausted()
+        values, value, known, bound, steps = _search(
             state,
             spec,
             goal,
             values,
             known,
             bound,
-            stage_seconds * (1 - keep) - (time.perf_counter() - stage_start),
+            stage_start + stage_seconds * (1 - keep),
             None if work is None else work * (1 - first - keep),
             stage_start,
+            patient,
         )
-        values, value, steps = outcome.values, outcome.value, outcome.steps
         proven = value == bound
     if halving and not proven and bound is not None and not state.interrupt:
         values, bound, spent, decided = _halve(
@@ -1057,17 +1080,46 @@ def _run_stage(
 #: it for the neighbourhood search, whose result a larger share made worse.
 _TIGHTEN_SHARE = 0.25
 _TIGHTEN_WORK = 2.0
+#: Under a work limit, a stage's bound tightened again after the re-read (:func:`_reread`)
+#: may take this share of the limit (at most :data:`_TIGHTEN_WORK` units).
+_REREAD_WORK_SHARE = 0.02
+#: Work units without improvement after which the neighbourhood search hands over to the
+#: class-count bound (doubled each time the bound moves without proving the schedule)...
+_PATIENCE = 0.1
+#: ...which may spend this share of the search's time and work left.
+_RETIGHTEN_SHARE = 0.5
 
 
-def _tighten_budget(state: _Run, stage_seconds: float, work: float | None) -> Budget:
-    """What one stage's :func:`_tighten` calls may spend together.
+def _tighten_budget(
+    state: _Run, seconds: float, work: float | None, share: float = _TIGHTEN_SHARE
+) -> Budget:
+    """What :func:`_tighten` may spend: ``share`` of ``seconds`` (or of ``work``).
 
     Under a work limit only the work and the deadline bound it, so that a solve cut short
     by the work limit stays reproducible.
     """
     return Budget(
-        _TIGHTEN_WORK if work is None else min(_TIGHTEN_WORK, work * _TIGHTEN_SHARE),
-        stage_seconds * _TIGHTEN_SHARE if work is None else stage_seconds,
+        _TIGHTEN_WORK if work is None else min(_TIGHTEN_WORK, work * share),
+        seconds * share if work is None else seconds,
+        state.deadline,
+        state.interrupt,
+    )
+
+
+def _tighter(first: int | None, second: int | None, maximize: bool) -> int | None:
+    """The tighter of two bounds on a stage (either may be unknown)."""
+    if first is None or second is None:
+        return second if first is None else first
+    return min(first, second) if maximize else max(first, second)
+
+
+def _reread_budget(state: _Run) -> Budget:
+    """What tightening one stage's bound again after the re-read may spend."""
+    limit = state.options.work_limit
+    left = state.deadline.left()
+    return Budget(
+        _TIGHTEN_WORK if limit is None else min(_TIGHTEN_WORK, limit * _REREAD_WORK_SHARE),
+        left * _TIGHTEN_SHARE if limit is None else left,
         state.deadline,
         state.interrupt,
     )
@@ -1089,6 +1141,54 @@ def _tighten(
     return tighter, work
 
 
+def _search(
+    state: _Run,
+    spec: StageSpec,
+    goal: StageGoal,
+    values: list[int],
+    known: int | None,
+    bound: int | None,
+    until: float,
+    work: float | None,
+    stage_start: float,
+    patient: bool,
+) -> tuple[list[int], int, int | None, int | None, int]:
+    """The neighbourhood search until ``until`` (a :func:`time.perf_counter` reading).
+
+    A ``patient`` search that stalls hands its time to the class-count bound, which may
+    prove the schedule it has; a bound that moves without proving it resumes the search,
+    with twice the patience. Returns the schedule, its value, the known and proven bounds,
+    and the number of steps.
+    """
+    patience = _PATIENCE if patient and bound is not None else None
+    steps = 0
+    while True:
+        outcome = _neighbourhood(
+            state,
+            spec,
+            goal,
+            values,
+            known,
+            bound,
+            until - time.perf_counter(),
+            work,
+            stage_start,
+            patience,
+        )
+        values, value, steps = outcome.values, outcome.value, steps + outcome.steps
+        if work is not None:
+            work = max(work - outcome.work, 0.001)
+        if value == bound or not outcome.stalled or state.interrupt or bound is None:
+            return values, value, known, bound, steps
+        budget = _tighten_budget(state, until - time.perf_counter(), work, _RETIGHTEN_SHARE)
+        tighter, work = _tighten(state, goal, value, bound, budget, work)
+        moved = tighter != bound
+        known = bound = tighter
+        if value == bound:
+            return values, value, known, bound, steps
+        patience = patience * 2 if moved and patience is not None else None
+
+
 def _neighbourhood(
     state: _Run,
     spec: StageSpec,
@@ -1099,6 +1199,7 @@ def _neighbourhood(
     seconds: float,
     work: float | None,
     stage_start: float,
+    patience: float | None = None,
 ) -> Outcome:
     """Improve ``values`` with the neighbourhood search for ``seconds`` (and ``work``).
 
@@ -1135,6 +1236,7 @@ def _neighbourhood(
         work=work,
         on_improve=report,
         stop=lambda: bool(state.interrupt),
+        patience=patience,
     )
 
 

@@ -253,6 +253,10 @@ class ClassBound:
             if not self.rules_out(low, None, budget):
                 return low
             low += 1
+        # Then the schedule itself: after a search it is often optimal, and one question
+        # proves it.
+        if low < high - 1 and not budget.exhausted() and self.rules_out(high - 1, None, budget):
+            return high
         while low < high and not budget.exhausted():
             middle = (low + high) // 2
             if self.rules_out(middle, None, budget):
@@ -272,6 +276,9 @@ class ClassBound:
             if not self.rules_out(largest, high, budget):
                 return high
             high -= 1
+        # Then the schedule itself, as above.
+        if low + 1 < high and not budget.exhausted() and self.rules_out(largest, low + 1, budget):
+            return low
         while low < high and not budget.exhausted():
             middle = (low + high + 1) // 2
             if self.rules_out(largest, middle, budget):

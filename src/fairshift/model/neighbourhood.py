@@ -15,6 +15,8 @@ deviation's bound. A step is kept only if it improves ``(stage value, tie-breake
 whole team, so the incumbent never gets worse. Every step has a deterministic work limit,
 and the group size adapts to whether steps finish, so the same seed gives the same steps.
 Groups start small on small teams (many cheap steps) and at eight engineers on large ones.
+Given a patience, the search also stops when it stalls, so that the caller can try to prove
+what it has (see :meth:`NeighbourhoodSearch.improve`).
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class Outcome:
     steps: int
     improvements: int
     work: float
+    stalled: bool = False
 
 
 class NeighbourhoodSearch:
@@ -161,8 +164,14 @@ class NeighbourhoodSearch:
         work: float | None,
         on_improve: Callable[[int], None] | None = None,
         stop: Callable[[], bool] = lambda: False,
+        patience: float | None = None,
     ) -> Outcome:
-        """Run steps from ``values`` until the bound, the time or the work budget is reached."""
+        """Run steps from ``values`` until the bound, the time or the work budget is reached.
+
+        With ``patience``, also stop once the steps since the last improvement have spent as
+        much work as all the steps before it, and at least ``patience`` units: the search
+        has stalled (:attr:`Outcome.stalled`).
+        """
         started = time.perf_counter()
         sign = -1 if goal.maximize else 1
         size = len(self._groups)
@@ -175,11 +184,16 @@ class NeighbourhoodSearch:
         group, smallest = _group_sizes(size)
         steps = rounds = improvements = 0
         spent = 0.0
+        improved_at = 0.0  # the work spent when the incumbent last improved
+        stalled = False
         while not stop():
             if goal.bound is not None and best_key[0] <= goal.bound * sign:
                 break
             left = seconds - (time.perf_counter() - started)
             if left <= 0.05 or (work is not None and spent >= work):
+                break
+            if patience is not None and spent - improved_at >= max(patience, improved_at):
+                stalled = True
                 break
             jobs: list[tuple[cp_model.CpSolver, cp_model.CpModel]] = []
             for k, (copy, state) in enumerate(zip(copies, states, strict=True)):
@@ -220,9 +234,10 @@ class NeighbourhoodSearch:
             if round_best is not None and round_best[0] < best_key:
                 best_key, best = round_best
                 improvements += 1
+                improved_at = spent
                 if on_improve is not None:
                     on_improve(best_key[0] * sign)
-        return Outcome(best, best_key[0] * sign, steps, improvements, spent)
+        return Outcome(best, best_key[0] * sign, steps, improvements, spent, stalled)
 
     def _prepare(self, goal: Goal, sign: int) -> cp_model.CpModel:
         """A copy of the model minimising the stage's value, then its tie-breaker."""
