@@ -251,6 +251,7 @@ def stub_stages(tighten: bool) -> tuple[SimpleNamespace, list[StageSpec], list[i
         options=SimpleNamespace(work_limit=None),
         deadline=Deadline.after(60),
         interrupt=None,
+        large=False,
     )
     return state, [first, second], [0, 3]
 

@@ -817,7 +817,12 @@ def _reread(
             # The old bound still holds (tighter earlier values only lower the optimum).
             rebuilt = spec.build(raw, frozenset(exact))
             known = _tighter(goal.known, rebuilt.known, spec.maximize)
-            if known is not None and rebuilt.tighten is not None and known != reached:
+            if (
+                known is not None
+                and rebuilt.tighten is not None
+                and known != reached
+                and not state.large  # as in _tighten
+            ):
                 known = rebuilt.tighten(known, reached, _reread_budget(state))
             basis = {name: raw[name] for name in basis}
         known = _tighter(goal.known, known, spec.maximize)
