@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="searches side by side (default 1, reproducible); more race differently seeded "
         "searches and keep the best: NOT reproducible, and not always better (worse than 1 "
-        "on 2 of 21 benchmark instances)",
+        "on 2 to 4 of 21 benchmark instances, run to run)",
     )
     plan.add_argument(
         "--work-limit",

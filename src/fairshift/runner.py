@@ -85,8 +85,8 @@ class SolverOptions:
     workers
         Searches run side by side. One (the default) is reproducible. More race searches
         with different seeds and keep the best, and run neighbourhood steps side by side:
-        not reproducible, and not always better (worse than one worker on 2 of 21 benchmark
-        instances, see ``benchmarks/RESULTS.md``).
+        not reproducible, and not always better (worse than one worker on 2 to 4 of 21
+        benchmark instances, run to run; see ``benchmarks/RESULTS.md``).
     log
         Print CP-SAT's search log.
     work_limit
