@@ -817,13 +817,8 @@ def _reread(
             # The old bound still holds (tighter earlier values only lower the optimum).
             rebuilt = spec.build(raw, frozenset(exact))
             known = _tighter(goal.known, rebuilt.known, spec.maximize)
-            if (
-                known is not None
-                and rebuilt.tighten is not None
-                and known != reached
-                and not state.large  # as in _tighten
-            ):
-                known = rebuilt.tighten(known, reached, _reread_budget(state))
+            if known is not None:
+                known, _ = _tighten(state, rebuilt, reached, known, _reread_budget(state), None)
             basis = {name: raw[name] for name in basis}
         known = _tighter(goal.known, known, spec.maximize)
         if known is not None and known != goal.known:
@@ -1086,8 +1081,9 @@ def _run_stage(
 _TIGHTEN_SHARE = 0.25
 _TIGHTEN_WORK = 2.0
 #: Under a work limit, a stage's bound tightened again after the re-read (:func:`_reread`)
-#: may take this share of the limit (at most :data:`_TIGHTEN_WORK` units).
-_REREAD_WORK_SHARE = 0.02
+#: is budgeted as a stage with this share of the limit: its tightening may take
+#: :data:`_TIGHTEN_SHARE` of that, 2 % of the limit (at most :data:`_TIGHTEN_WORK` units).
+_REREAD_SHARE = 0.08
 #: Work units without improvement after which the neighbourhood search hands over to the
 #: class-count bound (doubled each time the bound moves without proving the schedule)...
 _PATIENCE = 0.1
@@ -1121,12 +1117,8 @@ def _tighter(first: int | None, second: int | None, maximize: bool) -> int | Non
 def _reread_budget(state: _Run) -> Budget:
     """What tightening one stage's bound again after the re-read may spend."""
     limit = state.options.work_limit
-    left = state.deadline.left()
-    return Budget(
-        _TIGHTEN_WORK if limit is None else min(_TIGHTEN_WORK, limit * _REREAD_WORK_SHARE),
-        left * _TIGHTEN_SHARE if limit is None else left,
-        state.deadline,
-        state.interrupt,
+    return _tighten_budget(
+        state, state.deadline.left(), None if limit is None else limit * _REREAD_SHARE
     )
 
 
