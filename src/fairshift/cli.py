@@ -297,9 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=arguments.workers,
         default=1,
-        help="searches side by side (default 1, reproducible); more race differently seeded "
-        "searches and keep the best: NOT reproducible, and not always better (worse than 1 "
-        "on 2 to 4 of 21 benchmark instances, run to run)",
+        help="whole solves side by side, one per core (default 1): the first with --seed, "
+        "the others with seeds of their own; the best schedule is kept. Reproducible under "
+        "--work-limit; under the time limit, NOT reproducible (no solve cut short by the clock "
+        "is)",
     )
     plan.add_argument(
         "--work-limit",

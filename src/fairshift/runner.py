@@ -1,18 +1,16 @@
-"""Run CP-SAT: one place for solver parameters, deadlines, Ctrl-C and parallel workers.
+"""Run CP-SAT: one place for solver parameters, deadlines and Ctrl-C.
 
 Every solve of fairshift goes through :func:`run`, so a time limit is a wall-clock promise
 (each call is cut to what is left of one :class:`Deadline`), Ctrl-C stops the search and keeps
-what was found, and parallel search is configured one way everywhere.
+what was found.
 
 Workers. Every CP-SAT search runs one worker, which is deterministic: the same model,
-parameters and seed give the same solution. ``workers=N`` runs N such searches side by side
-with different seeds and keeps the best (:func:`run_all`); whichever finishes first may stop
-the others, so the result is *not* reproducible. Two other ways were measured and rejected:
-CP-SAT's own parallel portfolio did worse than one worker on 4 to 32 engineers x 52 weeks
-in 10 s (e.g. 0.81 days against 0.58 on 4 x 52), and its deterministic parallel mode
-(``interleave_search``) aborts the process in OR-Tools 9.15 whenever a solution hint is
-given, which every stage after the first has (``Check failed: solution->size() ==
-postsolve_mapping.size()``).
+parameters and seed give the same solution. ``workers=N`` runs N whole solves side by side,
+each with one worker, and keeps the best (:mod:`fairshift.portfolio`). CP-SAT's own parallel
+portfolio did worse than one worker on 4 to 32 engineers x 52 weeks in 10 s (e.g. 0.81 days
+against 0.58 on 4 x 52), and its deterministic parallel mode (``interleave_search``) aborts
+the process in OR-Tools 9.15 whenever a solution hint is given, which every stage after the
+first has (``Check failed: solution->size() == postsolve_mapping.size()``).
 """
 
 from __future__ import annotations
@@ -83,10 +81,10 @@ class SolverOptions:
     seed
         Random seed, 0 to 2**31 - 1; the same scenario and seed give the same schedule.
     workers
-        Searches run side by side. One (the default) is reproducible. More race searches
-        with different seeds and keep the best, and run neighbourhood steps side by side:
-        not reproducible, and not always better (worse than one worker on 2 to 4 of 21
-        benchmark instances, run to run; see ``benchmarks/RESULTS.md``).
+        Whole solves run side by side, one per core, each with one CP-SAT worker; the
+        lexicographically best schedule is kept, the first solve's (this seed's) among
+        equals (:mod:`fairshift.portfolio`). With a core per solve it is never worse than
+        one worker. Under a work limit it is reproducible; under a time limit no solve is.
     log
         Print CP-SAT's search log.
     work_limit
@@ -123,17 +121,11 @@ class SolverOptions:
         work: float | None = None,
         *,
         large: bool = False,
-        workers: int | None = None,
     ) -> cp_model.CpSolver:
         """A new solver with these settings for ``seconds`` (see :meth:`configure`)."""
         solver = cp_model.CpSolver()
-        self.configure(solver, seconds, work, large=large, workers=workers)
+        self.configure(solver, seconds, work, large=large)
         return solver
-
-    @property
-    def deterministic(self) -> bool:
-        """Whether the same inputs and seed give the same schedule (one worker)."""
-        return self.workers == 1
 
     def configure(
         self,
@@ -142,20 +134,19 @@ class SolverOptions:
         work: float | None = None,
         *,
         large: bool = False,
-        workers: int | None = None,
     ) -> None:
         """Set the parameters of ``solver`` for ``seconds`` of wall time.
 
         ``work`` caps CP-SAT's deterministic time (``None``: uncapped); ``large`` marks a
-        model with more than :data:`LARGE_MODEL` assignment variables; ``workers`` sets
-        CP-SAT's own workers (default one: parallel searches race as separate solves).
+        model with more than :data:`LARGE_MODEL` assignment variables. CP-SAT always runs
+        one worker (see the module docstring).
         """
         params = solver.parameters
         params.max_time_in_seconds = max(seconds, 0.01)
         if work is not None:
             params.max_deterministic_time = max(work, 0.001)
         params.random_seed = self.seed
-        params.num_workers = max(1, 1 if workers is None else workers)
+        params.num_workers = 1
         params.interleave_search = False  # see the module docstring
         # The LP relaxation of the fairness terms is what proves the bounds; level 2 adds
         # cuts that also steer the search to balanced assignments (measured in benchmarks).
@@ -191,7 +182,7 @@ def plain_solver(seconds: float, *, seed: int = 0) -> cp_model.CpSolver:
 
 
 def solver_like(solver: cp_model.CpSolver, seed: int) -> cp_model.CpSolver:
-    """A new solver with the parameters of ``solver`` but another seed (for races)."""
+    """A new solver with the parameters of ``solver`` but another seed."""
     other = cp_model.CpSolver()
     other.parameters.copy_from(solver.parameters)
     other.parameters.random_seed = seed % (MAX_SEED + 1)

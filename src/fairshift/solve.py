@@ -20,6 +20,7 @@ Time. ``time_limit`` is wall-clock time for the whole call, building the model i
 every solve is cut to what is left of one :class:`~fairshift.runner.Deadline`. With one
 worker the search is deterministic for a given seed, as long as every stage finishes before
 its share of the time runs out; a work limit makes even a solve cut short reproducible.
+``workers=N`` runs N such solves side by side and keeps the best (:mod:`fairshift.portfolio`).
 """
 
 from __future__ import annotations
@@ -54,16 +55,15 @@ from .model.stages import (
     fairness_stages,
 )
 from .model.warmstart import greedy_hint
+from .portfolio import race
 from .roster import _ordered
 from .runner import (
     LARGE_MODEL,
     MAX_SEED,
     Deadline,
     Interrupt,
-    Job,
     SolverOptions,
     run,
-    run_all,
     solver_like,
 )
 from .scenario import Scenario
@@ -89,7 +89,7 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
     CP-SAT cannot see the lattice or apportionment bounds (as cuts they would only steer the
     search), so a schedule that meets one would otherwise be followed by a proof CP-SAT
-    cannot finish. ``peers`` are searches racing this one: they stop too.
+    cannot finish.
     """
 
     def __init__(
@@ -99,12 +99,10 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         progress: Progress | None,
         known: int | None,
         maximize: bool,
-        peers: list[cp_model.CpSolver] | None = None,
     ) -> None:
         super().__init__()
         self._stage, self._scale, self._progress = stage, scale, progress
         self._known, self._maximize = known, maximize
-        self._peers = peers if peers is not None else []
         self._start = time.perf_counter()
 
     def on_solution_callback(self) -> None:
@@ -120,66 +118,10 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             met = value >= self._known - 1e-6 if self._maximize else value <= self._known + 1e-6
             if met:
                 self.stop_search()
-                for peer in self._peers:
-                    peer.stop_search()
-
-
-def _race(
-    state: _Run,
-    solver: cp_model.CpSolver,
-    callback: _Reporter | None,
-    goal: StageGoal,
-    spec: StageSpec,
-    known: int | None,
-) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver | _Settled]:
-    """Solve the stage's model; with ``workers > 1``, race differently seeded searches.
-
-    The first search is exactly the one-worker search; each other one starts from another
-    seed with CP-SAT's quick-restart branching. The best schedule wins (the first search
-    among equals), and every proven bound counts. Returns the status and the solver to
-    read the result from.
-    """
-    model = state.built.model
-    workers = state.options.workers
-    if workers == 1:
-        return run(solver, model, callback=callback, interrupt=state.interrupt), solver
-    params = solver.parameters
-    everyone = [solver]
-    jobs: list[Job] = []
-    for k in range(1, workers):
-        other = solver_like(solver, params.random_seed + k)
-        other.parameters.search_branching = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
-        everyone.append(other)
-    for k, other in enumerate(everyone):
-        reporter = _Reporter(
-            spec.name,
-            goal.to_report,
-            state.progress if k == 0 else None,
-            known,
-            spec.maximize,
-            peers=[s for s in everyone if s is not other],
-        )
-        jobs.append((other, model if k == 0 else model.clone(), reporter))
-    statuses = run_all(jobs, interrupt=state.interrupt)
-    found = [
-        (other, status)
-        for other, status in zip(everyone, statuses, strict=True)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    ]
-    if not found:
-        infeasible = any(status == cp_model.INFEASIBLE for status in statuses)
-        return (cp_model.INFEASIBLE if infeasible else statuses[0]), solver
-    sign = -1 if spec.maximize else 1
-    best, status = min(found, key=lambda pair: sign * pair[0].objective_value)
-    bounds = [other.best_objective_bound for other, _ in found]
-    tightest = max(bounds) if not spec.maximize else min(bounds)
-    if any(s == cp_model.OPTIMAL for _, s in found) or (tightest == best.objective_value):
-        status = cp_model.OPTIMAL
-    return status, _Settled(best, tightest)
 
 
 class _Settled:
-    """A finished solver's results, with the tightest bound any racing search proved."""
+    """A finished solver's results, with a bound proved by another search."""
 
     def __init__(self, solver: cp_model.CpSolver | _Settled, bound: float) -> None:
         self.response_proto: cp_model.CpSolverResponse = solver.response_proto
@@ -204,7 +146,7 @@ def _hint_everything(
         copy = model.clone()
         for index, value in decisions.items():
             copy.add(copy.get_int_var_from_proto_index(index) == value)
-        solver = SolverOptions().solver(min(seconds, 10.0), workers=1)
+        solver = SolverOptions().solver(min(seconds, 10.0))
         if run(solver, copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             completed = list(solver.response_proto.solution)[: len(model.proto.variables)]
             _hint_all(model, completed)
@@ -376,7 +318,7 @@ def _probe(
         assert goal.split is not None
         conditions.append(goal.split.by == case)
     # One worker: measured on the example, the portfolio of two took 1.3 s where one took 0.1 s.
-    solver = state.options.solver(seconds, work, large=state.large, workers=1)
+    solver = state.options.solver(seconds, work, large=state.large)
     solver.parameters.random_seed = (state.options.seed + attempt) % (MAX_SEED + 1)
     with _only_while(model, conditions):
         model.clear_objective()  # type: ignore[no-untyped-call]
@@ -515,7 +457,8 @@ def _within_case(
     # on seeds 0 to 5 of the example, against 1 or 2 with restarts.
     inner.parameters.search_branching = cp_model.AUTOMATIC_SEARCH
     with _only_while(model, [goal.split.by == case]) as switch:
-        status, found = _race(state, inner, callback, goal, spec, known)
+        status = run(inner, model, callback=callback, interrupt=state.interrupt)
+    found = inner
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or state.interrupt:
         return status, found, False
     value = found.objective_value
@@ -527,7 +470,8 @@ def _within_case(
     _hint_all(model, values)
     params.max_time_in_seconds = max(seconds - (time.perf_counter() - started), 0.01)
     params.max_deterministic_time = max(work - found.response_proto.deterministic_time, 0.001)
-    whole, result = _race(state, solver, callback, goal, spec, known)
+    whole = run(solver, model, callback=callback, interrupt=state.interrupt)
+    result = solver
     if whole not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return status, found, False
     sign = -1 if spec.maximize else 1
@@ -596,9 +540,10 @@ def solve(
     seed
         Random seed, 0 to 2**31 - 1 (same scenario and seed, same schedule).
     workers
-        CP-SAT workers. One (the default) is reproducible; more race CP-SAT's parallel
-        portfolio and run neighbourhood steps side by side, which is faster on several
-        cores but not reproducible.
+        Whole solves side by side, one per core, each with one CP-SAT worker: this seed's,
+        and N - 1 with seeds of their own. The lexicographically best schedule is kept
+        (this seed's among equals), and its ``seed`` says which solve found it. Under
+        ``work_limit`` the result is reproducible; see :mod:`fairshift.portfolio`.
     log
         Print CP-SAT's search log.
     progress
@@ -692,24 +637,34 @@ def optimise(
         The :func:`time.perf_counter` reading the reported solve time counts from.
     """
     started = time.perf_counter() if started is None else started
-    deadline = deadline or Deadline.after(options.time_limit)
+    end = deadline or Deadline.after(options.time_limit)
     objective = built.objective
     assert objective is not None
-    interrupt = Interrupt()
     bounds = LatticeBounds(objective)
-    search = search_for(
-        built.model, built.vars, seed=options.seed, workers=options.workers, interrupt=interrupt
-    )
-    large = len(built.vars.all()) > LARGE_MODEL
-    state = _Run(built, options, deadline, progress, interrupt, search, bounds, large)
     specs = [*fairness_stages(objective, bounds), *(_extra(*extra) for extra in extra_stages)]
-    if hint is not None:
-        state.solution = {
-            var.index: hint.get((handle, duty.position), 0)
-            for handle, duty, var in built.vars.items()
-        }
-    with interrupt.catching():
-        return _optimise(state, specs, started)
+
+    def alone(seed: int, first: bool) -> Schedule:
+        """One whole one-worker solve (the caller's progress and log in the first only)."""
+        one = dataclasses.replace(options, seed=seed, workers=1, log=options.log and first)
+        interrupt = Interrupt()
+        search = search_for(built.model, built.vars, seed=seed, interrupt=interrupt)
+        large = len(built.vars.all()) > LARGE_MODEL
+        shown = progress if first else None
+        state = _Run(built, one, end, shown, interrupt, search, bounds, large)
+        if hint is not None:
+            state.solution = {
+                var.index: hint.get((handle, duty.position), 0)
+                for handle, duty, var in built.vars.items()
+            }
+        with interrupt.catching():
+            return _optimise(state, specs, started)
+
+    if options.workers == 1:
+        return alone(options.seed, True)
+    maximize = [spec.maximize for spec in specs]
+    scenario = built.calendar.scenario
+    best = race(alone, options.seed, options.workers, maximize, end, scenario)
+    return dataclasses.replace(best, seconds=time.perf_counter() - started)
 
 
 def _optimise(state: _Run, specs: list[StageSpec], started: float) -> Schedule:
@@ -959,7 +914,7 @@ def _run_stage(
     elif case is not None:
         status, result, whole_bound = _within_case(state, solver, callback, goal, spec, case)
     else:
-        status, result = _race(state, solver, callback, goal, spec, known)
+        status = run(solver, model, callback=callback, interrupt=state.interrupt)
     if (
         status == cp_model.UNKNOWN
         and fallback is None
@@ -1252,7 +1207,8 @@ def _resume(
     model.clear_hints()  # type: ignore[no-untyped-call]
     _hint_all(model, values)
     solver = state.options.solver(seconds, work, large=state.large)
-    status, result = _race(state, solver, callback, goal, spec, bound)
+    status = run(solver, model, callback=callback, interrupt=state.interrupt)
+    result = solver
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return values, bound
     found = list(result.response_proto.solution)[: len(values)]

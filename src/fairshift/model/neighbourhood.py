@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model, cp_model_helper
 
-from ..runner import Interrupt, plain_solver, run, run_all
+from ..runner import Interrupt, plain_solver, run
 from .objective import lower_bound, upper_bound
 from .variables import Variables
 
@@ -58,18 +58,11 @@ STEP_WORK_PER_CHOICE = 0.0005
 #: ...and at most this much.
 MAX_STEP_WORK = 1.0
 
-#: Seeds of side-by-side steps are offset by this much per worker.
-HELPER_SEED_STEP = 1_000_003
-
 #: A flattened linear expression: ``{variable index: coefficient}`` and the constant.
 Linear = tuple[dict[int, int], int]
 
 #: ``run(solver, model) -> status``: how a step is solved (the caller handles Ctrl-C).
 Runner = Callable[[cp_model.CpSolver, cp_model.CpModel], cp_model.CpSolverStatus]
-#: ``run_all([(solver, model), ...]) -> statuses``: how side-by-side steps are solved.
-ParallelRunner = Callable[
-    [Sequence[tuple[cp_model.CpSolver, cp_model.CpModel]]], list[cp_model.CpSolverStatus]
-]
 
 
 @dataclass(frozen=True)
@@ -128,13 +121,8 @@ class NeighbourhoodSearch:
     seed
         Seeds the choice of groups.
     run
-        Solves a step.
-    workers
-        Steps solved side by side in each round (each on its own group, one CP-SAT worker
-        each); the best is kept. Every step has a deterministic work limit, so the result
-        is the same for any number of cores.
-    run_all
-        Solves a round's steps side by side (default: one after the other with ``run``).
+        Solves a step. Every step has a deterministic work limit, so the result is the same
+        on any machine.
     """
 
     def __init__(
@@ -144,16 +132,11 @@ class NeighbourhoodSearch:
         *,
         seed: int,
         run: Runner,
-        workers: int = 1,
-        run_all: ParallelRunner | None = None,
     ) -> None:
         self._base = model
         self._groups = [list(g) for g in groups]
         self._rng = random.Random(seed)
-        self._helpers = random.Random(seed + HELPER_SEED_STEP)
         self._run = run
-        self._workers = max(1, workers)
-        self._run_all = run_all or (lambda jobs: [run(solver, copy) for solver, copy in jobs])
 
     def improve(
         self,
@@ -175,14 +158,14 @@ class NeighbourhoodSearch:
         started = time.perf_counter()
         sign = -1 if goal.maximize else 1
         size = len(self._groups)
-        # One copy of the model per side-by-side step; its domains are narrowed in place.
-        copies = [self._prepare(goal, sign) for _ in range(min(self._workers, max(size - 1, 1)))]
-        states: list[dict[int, int]] = [{} for _ in copies]  # index -> -1 free, else fixed
+        # One copy of the model, whose domains each step narrows in place.
+        copy = self._prepare(goal, sign)
+        state: dict[int, int] = {}  # index -> -1 free, else fixed
         best = list(values)
         stage = _linear(goal.expression)  # flattened once: keys are computed every step
         best_key = self._key(goal, stage, best, sign)
         group, smallest = _group_sizes(size)
-        steps = rounds = improvements = 0
+        steps = improvements = 0
         spent = 0.0
         improved_at = 0.0  # the work spent when the incumbent last improved
         stalled = False
@@ -195,44 +178,34 @@ class NeighbourhoodSearch:
             if patience is not None and spent - improved_at >= max(patience, improved_at):
                 stalled = True
                 break
-            jobs: list[tuple[cp_model.CpSolver, cp_model.CpModel]] = []
-            for k, (copy, state) in enumerate(zip(copies, states, strict=True)):
-                # The first step of a round is the one a single worker would take; side-by-side
-                # steps draw their groups and seeds from streams of their own.
-                chosen = self._choose(goal, best, group, self._rng if k == 0 else self._helpers)
-                self._restrict(copy, state, chosen, best)
-                solver = plain_solver(left, seed=rounds + HELPER_SEED_STEP * k)
-                params = solver.parameters
-                # Harder steps get more work: the group's shifts can go to any of its members.
-                held = sum(best[i] for e in chosen for i in self._groups[e])
-                step_work = min(
-                    max(STEP_WORK, STEP_WORK_PER_CHOICE * held * len(chosen)), MAX_STEP_WORK
-                )
-                params.max_deterministic_time = (
-                    step_work if work is None else max(min(step_work, work - spent), 0.01)
-                )
-                params.linearization_level = STEP_LINEARIZATION
-                params.cp_model_probing_level = 0
-                jobs.append((solver, copy))
-            statuses = self._run_all(jobs)
-            steps += len(jobs)
-            rounds += 1
-            spent += max(solver.response_proto.deterministic_time for solver, _ in jobs)
-            if statuses[0] == cp_model.OPTIMAL:
+            chosen = self._choose(goal, best, group, self._rng)
+            self._restrict(copy, state, chosen, best)
+            solver = plain_solver(left, seed=steps)
+            params = solver.parameters
+            # Harder steps get more work: the group's shifts can go to any of its members.
+            held = sum(best[i] for e in chosen for i in self._groups[e])
+            step_work = min(
+                max(STEP_WORK, STEP_WORK_PER_CHOICE * held * len(chosen)), MAX_STEP_WORK
+            )
+            params.max_deterministic_time = (
+                step_work if work is None else max(min(step_work, work - spent), 0.01)
+            )
+            params.linearization_level = STEP_LINEARIZATION
+            params.cp_model_probing_level = 0
+            status = self._run(solver, copy)
+            steps += 1
+            spent += solver.response_proto.deterministic_time
+            if status == cp_model.OPTIMAL:
                 group = min(group + 2, MAX_GROUP, size - 1)
             else:
                 group = max(group - 2, smallest)
-            # The best step of the round wins (the first among equals), if it improves.
-            round_best: tuple[tuple[int, int], list[int]] | None = None
-            for (solver, _copy), status in zip(jobs, statuses, strict=True):
-                if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                    continue
+            # The step is kept if it improves.
+            key = None
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 candidate = list(solver.response_proto.solution)[: len(best)]
                 key = self._key(goal, stage, candidate, sign)
-                if round_best is None or key < round_best[0]:
-                    round_best = (key, candidate)
-            if round_best is not None and round_best[0] < best_key:
-                best_key, best = round_best
+            if key is not None and key < best_key:
+                best_key, best = key, candidate
                 improvements += 1
                 improved_at = spent
                 if on_improve is not None:
@@ -323,7 +296,6 @@ def search_for(
     variables: Variables,
     *,
     seed: int,
-    workers: int = 1,
     interrupt: Interrupt | None = None,
 ) -> NeighbourhoodSearch | None:
     """A search over the team's engineers, or ``None`` for a team small enough to solve whole.
@@ -348,19 +320,7 @@ def search_for(
     def run_one(solver: cp_model.CpSolver, copy: cp_model.CpModel) -> cp_model.CpSolverStatus:
         return run(solver, copy, interrupt=interrupt)
 
-    def run_many(
-        jobs: Sequence[tuple[cp_model.CpSolver, cp_model.CpModel]],
-    ) -> list[cp_model.CpSolverStatus]:
-        return run_all([(solver, copy, None) for solver, copy in jobs], interrupt=interrupt)
-
-    return NeighbourhoodSearch(
-        model,
-        [groups[h] for h in handles],
-        seed=seed,
-        run=run_one,
-        workers=workers,
-        run_all=run_many,
-    )
+    return NeighbourhoodSearch(model, [groups[h] for h in handles], seed=seed, run=run_one)
 
 
 def _group_sizes(team: int) -> tuple[int, int]:
