@@ -975,7 +975,7 @@ def targets(
 
 
 def workers_table(rows: list[Row]) -> list[str]:
-    """One worker against racing workers, side by side: stage values and proof."""
+    """One worker against N whole solves side by side (``--workers N``): values and proof."""
     lines = _header(
         [
             "instance",
@@ -1431,9 +1431,9 @@ def render(results: Row, notes: str) -> str:
         lines += [
             "## Workers",
             "",
-            "The same solve with one worker (reproducible) and with racing workers "
-            "(not reproducible), at the same time limit, in the same run. Lexicographic "
-            "compares every stage's value in order.",
+            "The same solve with one worker and with `--workers N` (N whole one-worker "
+            "solves side by side, the best kept), at the same time limit, in the same run. "
+            "Lexicographic compares every stage's value in order.",
             "",
             *workers_table(rows),
             "",

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
+import io
+import multiprocessing
+import os
+import pickle
+import sys
+import time
 from collections.abc import Callable, Collection
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +19,7 @@ import fairshift.portfolio as portfolio
 from conftest import EXAMPLE, scenario
 from fairshift.errors import NoSolutionFoundError
 from fairshift.portfolio import Outcome, race, seeds
-from fairshift.roster import Stage, Status
+from fairshift.roster import Assignment, Stage, Status
 from fairshift.runner import MAX_SEED, Deadline
 
 EXAMPLE_SCENARIO = fs.Scenario.from_toml(EXAMPLE)
@@ -145,9 +152,54 @@ def test_race_raises_when_no_process_finds_anything() -> None:
 
 
 def test_without_fork_the_first_solve_runs_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    other = seeds(0, 2)[1]
+    assert (
+        race(fake_solve({other: 0.1}), 0, 2, MAXIMIZE, Deadline.after(5), EXAMPLE_SCENARIO).seed
+        == other
+    )
     monkeypatch.setattr(portfolio.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    best = race(fake_solve({1: 0.1}), 0, 2, MAXIMIZE, Deadline.after(5), EXAMPLE_SCENARIO)
+    best = race(fake_solve({other: 0.1}), 0, 2, MAXIMIZE, Deadline.after(5), EXAMPLE_SCENARIO)
     assert best.seed == 0
+
+
+def test_a_first_solve_that_proves_every_stage_stops_the_others(tmp_path: Path) -> None:
+    """Nothing can beat a proven schedule: the other solves are stopped, not awaited."""
+    finished = tmp_path / "finished"
+
+    def solve(seed: int, first: bool) -> fs.Schedule:
+        if not first:
+            time.sleep(30)
+            finished.write_text("the other solve ran to its end")
+        rows = stages(("OPTIMAL", 0.5, 0.5), ("OPTIMAL", -0.5, -0.5), ("OPTIMAL", 3, 3))
+        return schedule(rows, seed)
+
+    best = race(solve, 0, 2, MAXIMIZE, Deadline.after(60), EXAMPLE_SCENARIO)
+    assert best.seed == 0 and best.status == Status.OPTIMAL
+    assert multiprocessing.active_children() == []
+    assert not finished.exists()
+
+
+def test_an_error_in_this_process_stops_the_others() -> None:
+    def solve(seed: int, first: bool) -> fs.Schedule:
+        if first:
+            raise RuntimeError("this process failed")
+        time.sleep(30)
+        raise AssertionError("not reached")
+
+    with pytest.raises(RuntimeError, match="this process failed"):
+        race(solve, 0, 3, MAXIMIZE, Deadline.after(60), EXAMPLE_SCENARIO)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_crashing_solve_elsewhere_leaves_this_process_s_schedule() -> None:
+    def solve(seed: int, first: bool) -> fs.Schedule:
+        if not first:
+            os._exit(3)  # as an abort in the solver would
+        return fake_solve({})(seed, first)
+
+    best = race(solve, 0, 2, MAXIMIZE, Deadline.after(60), EXAMPLE_SCENARIO)
+    assert best.seed == 0
+    assert multiprocessing.active_children() == []
 
 
 def test_two_workers_under_a_work_limit_are_reproducible_and_never_worse() -> None:
@@ -162,14 +214,41 @@ def test_two_workers_under_a_work_limit_are_reproducible_and_never_worse() -> No
     again = fs.solve(s, time_limit=120, work_limit=1.5, workers=2)
     assert first.assignments == again.assignments and first.seed == again.seed
     assert fs.validate(s, first) == []
-    key = [(-st.value if st.name == "min_deviation" else st.value) for st in first.stages]
-    one = [(-st.value if st.name == "min_deviation" else st.value) for st in alone.stages]
-    assert key <= one
-    if first.seed == 0:  # the caller's seed won: exactly the one-worker schedule
-        assert first.assignments == alone.assignments
+    maximize = [stage.name == "min_deviation" for stage in first.stages]
+    assert portfolio._key(first.stages, maximize) <= portfolio._key(alone.stages, maximize)
+    # The seed reported is the solve that found it: one worker with it finds it again.
+    found = fs.solve(s, time_limit=120, work_limit=1.5, seed=first.seed)
+    assert found.assignments == first.assignments
 
 
 def test_outcomes_are_plain_data() -> None:
+    """What another process sends is its assignments and stages, never the scenario."""
+    start = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
+    held = (Assignment("week-000", "primary", start, start + dt.timedelta(days=7), "ada"),)
     rows = stages(("OPTIMAL", 0.5, 0.5), ("OPTIMAL", -0.5, -0.5), ("OPTIMAL", 3, 3))
-    outcome = Outcome(1, (), rows, False)
-    assert dataclasses.asdict(outcome)["seed"] == 1
+    data = pickle.dumps(Outcome(1, held, rows, False))
+    assert b"Scenario" not in data
+    assert pickle.loads(data).assignments == held
+
+
+def test_nothing_buffered_is_printed_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked solve must not flush its copy of this process's buffered output at exit.
+
+    (multiprocessing flushes the standard streams before it forks; a bare fork would not.)
+    """
+    path = tmp_path / "out.txt"
+    with io.FileIO(path, "w") as raw:
+        stream = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8")
+        monkeypatch.setattr(sys, "stdout", stream)
+        stream.write("planned so far")  # buffered: no newline, no flush
+
+        def solve(seed: int, first: bool) -> fs.Schedule:
+            if first:
+                time.sleep(1.0)  # the other process sends its schedule and exits meanwhile
+            return fake_solve({})(seed, first)
+
+        race(solve, 0, 2, MAXIMIZE, Deadline.after(5), EXAMPLE_SCENARIO)
+        stream.flush()
+        monkeypatch.undo()
+        stream.detach()
+    assert path.read_text(encoding="utf-8").count("planned so far") == 1

@@ -66,7 +66,7 @@ def seed(text: str) -> int:
 
 
 def workers(text: str) -> int:
-    """Searches side by side: 1 to 64."""
+    """Whole solves side by side: 1 to 64."""
     return whole(text, "workers", 1, 64)
 
 

@@ -133,8 +133,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from .plots import preload
     from .solve import solve
 
-    # The report's pictures need matplotlib: import it while the solver searches.
-    threading.Thread(target=preload, name="preload-matplotlib", daemon=True).start()
+    # The report's pictures need matplotlib: import it while the solver searches. Several
+    # workers fork processes, which must not happen in the middle of an import in another
+    # thread: then it is imported first.
+    if args.workers == 1:
+        threading.Thread(target=preload, name="preload-matplotlib", daemon=True).start()
+    else:
+        preload()
     schedule = solve(
         scenario,
         time_limit=args.time_limit,

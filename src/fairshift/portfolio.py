@@ -26,6 +26,10 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
@@ -100,37 +104,54 @@ def race(
     NoSolutionFoundError
         When no solve found a schedule.
     """
-    children = _start(solve, seeds(seed, workers)[1:])
+    children: list[_Child] = []
     try:
-        first: Schedule | None = solve(seed, True)
-        missing = None
-    except NoSolutionFoundError as error:
-        first, missing = None, error
-    except BaseException:
-        _stop(children, 0.0)
-        raise
-    wait = GRACE if first is not None and first.interrupted else deadline.left() + GRACE
-    others = _collect(children, wait)
+        children = _start(solve, seeds(seed, workers)[1:])
+        try:
+            first: Schedule | None = solve(seed, True)
+            missing = None
+        except NoSolutionFoundError as error:
+            first, missing = None, error
+        if first is not None and first.status == Status.OPTIMAL:
+            return first  # every stage proven: no other schedule can be better
+        interrupted = first is not None and first.interrupted
+        wait = GRACE if interrupted else deadline.left() + GRACE
+        others, stopped = _collect(children, wait)
+    finally:
+        _stop(children)
     if first is None:
         if not others:
             assert missing is not None
             raise missing
         first = _schedule(scenario, others[0])
         others = others[1:]
-    return _best(first, others, maximize)
+    best = _best(first, others, maximize)
+    return replace(best, interrupted=True) if stopped else best
 
 
-def _start(
-    solve: Callable[[int, bool], Schedule], others: Sequence[int]
-) -> list[tuple[Any, Connection]]:
+@dataclass
+class _Child:
+    """A solve in another process, and the end of the pipe its schedule comes through."""
+
+    process: Any
+    receive: Connection
+
+
+def _start(solve: Callable[[int, bool], Schedule], others: Sequence[int]) -> list[_Child]:
     """Fork a process per seed in ``others``; none where this platform or process can't."""
     if not others or "fork" not in multiprocessing.get_all_start_methods():
         return []
     context = multiprocessing.get_context("fork")
-    started: list[tuple[Any, Connection]] = []
+    started: list[_Child] = []
     for other in others:
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(solve, other, send), daemon=True)
+        try:
+            receive, send = context.Pipe(duplex=False)
+        except OSError:  # e.g. out of file descriptors: fewer solves
+            break
+        # The new process closes its copies of the pipes to the earlier ones, so that a
+        # solve whose reader is gone is not kept waiting on a copy of its own.
+        inherited = [child.receive for child in started] + [receive]
+        process = context.Process(target=_child, args=(solve, other, send, inherited), daemon=True)
         try:
             process.start()
         except (AssertionError, OSError):  # a daemonic process may not have children
@@ -138,14 +159,32 @@ def _start(
             send.close()
             break
         send.close()
-        started.append((process, receive))
+        started.append(_Child(process, receive))
     return started
 
 
-def _child(solve: Callable[[int, bool], Schedule], seed: int, send: Connection) -> None:
-    """In the forked process: solve, and send the schedule back (nothing if none)."""
+def _child(
+    solve: Callable[[int, bool], Schedule],
+    seed: int,
+    send: Connection,
+    inherited: Sequence[Connection],
+) -> None:
+    """In the forked process: solve, and send the schedule back (nothing if none).
+
+    The handlers the caller installed for ``SIGTERM`` are not this process's business: it
+    ends at once when stopped. Ctrl-C stops its search (as in the caller's process), and is
+    ignored once the schedule is being sent. It also ends when the caller's process does.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for connection in inherited:
+        connection.close()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        sentinel = parent.sentinel
+        threading.Thread(target=_end_with, args=(sentinel,), daemon=True).start()
     try:
         schedule = solve(seed, False)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         send.send(Outcome(seed, schedule.assignments, schedule.stages, schedule.interrupted))
     except BaseException:  # the solve in the caller's process reports errors
         pass
@@ -153,28 +192,51 @@ def _child(solve: Callable[[int, bool], Schedule], seed: int, send: Connection) 
         send.close()
 
 
-def _collect(children: Sequence[tuple[Any, Connection]], wait: float) -> list[Outcome]:
-    """The schedules the other solves send within ``wait`` seconds; then stop them."""
+def _end_with(sentinel: int) -> None:
+    """End this process as soon as the process ``sentinel`` belongs to has ended."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+def _collect(children: Sequence[_Child], wait: float) -> tuple[list[Outcome], bool]:
+    """The schedules the other solves send within ``wait`` seconds, read as they come.
+
+    Returns them, and whether Ctrl-C cut the wait short.
+    """
     outcomes: list[Outcome] = []
     deadline = Deadline.after(wait)
-    for _process, receive in children:
-        with contextlib.suppress(EOFError, OSError):
-            if receive.poll(deadline.left()):
+    pending = {child.receive: child for child in children}
+    stopped = False
+    while pending and not deadline.expired():
+        try:
+            # Short waits: Ctrl-C is seen at once, and no timeout overflows select().
+            ready = multiprocessing.connection.wait(list(pending), min(deadline.left(), 0.1))
+        except KeyboardInterrupt:
+            stopped = True
+            deadline = Deadline.after(GRACE)  # the others stop too (same process group)
+            continue
+        for receive in ready:
+            assert isinstance(receive, Connection)
+            del pending[receive]
+            with contextlib.suppress(EOFError, OSError):
                 outcome = receive.recv()
                 if isinstance(outcome, Outcome):
                     outcomes.append(outcome)
-    _stop(children, 0.2)
-    return outcomes
+    return outcomes, stopped
 
 
-def _stop(children: Sequence[tuple[Any, Connection]], wait: float) -> None:
-    """End the other solves (after ``wait`` seconds each for those that are finishing)."""
-    for process, receive in children:
-        receive.close()
-        process.join(wait)
-        if process.is_alive():
-            process.terminate()
-            process.join()
+def _stop(children: Sequence[_Child]) -> None:
+    """End the other solves and reap them, in at most about :data:`GRACE` seconds."""
+    for child in children:
+        child.receive.close()
+        if child.process.is_alive():
+            child.process.terminate()
+    deadline = Deadline.after(GRACE)
+    for child in children:
+        child.process.join(deadline.left())
+        if child.process.is_alive():
+            child.process.kill()
+            child.process.join()
 
 
 def _key(stages: Sequence[Stage], maximize: Sequence[bool]) -> tuple[float, ...]:

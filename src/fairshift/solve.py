@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from . import portfolio
 from .errors import InfeasibleError, NoSolutionFoundError
 from .model.build import BuiltModel, build_model
 from .model.classbound import Budget
@@ -55,7 +56,6 @@ from .model.stages import (
     fairness_stages,
 )
 from .model.warmstart import greedy_hint
-from .portfolio import race
 from .roster import _ordered
 from .runner import (
     LARGE_MODEL,
@@ -663,7 +663,7 @@ def optimise(
         return alone(options.seed, True)
     maximize = [spec.maximize for spec in specs]
     scenario = built.calendar.scenario
-    best = race(alone, options.seed, options.workers, maximize, end, scenario)
+    best = portfolio.race(alone, options.seed, options.workers, maximize, end, scenario)
     return dataclasses.replace(best, seconds=time.perf_counter() - started)
 
 
