@@ -36,6 +36,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from .errors import NoSolutionFoundError
+from .model.stages import tighter_bound
 from .roster import Assignment, Stage, Status
 from .runner import MAX_SEED, Deadline
 from .scenario import Scenario
@@ -247,13 +248,18 @@ def _key(stages: Sequence[Stage], maximize: Sequence[bool]) -> tuple[float, ...]
     )
 
 
+def _status(stages: Sequence[Stage]) -> str:
+    """``OPTIMAL`` when every stage is proven, else ``FEASIBLE`` (as a solve reports it)."""
+    proven = all(stage.status == Status.OPTIMAL for stage in stages)
+    return Status.OPTIMAL if proven else Status.FEASIBLE
+
+
 def _schedule(scenario: Scenario, outcome: Outcome) -> Schedule:
     """Another solve's schedule, as the solve in this process would have returned it."""
-    proven = all(stage.status == Status.OPTIMAL for stage in outcome.stages)
     return Schedule(
         scenario,
         outcome.assignments,
-        Status.OPTIMAL if proven else Status.FEASIBLE,
+        _status(outcome.stages),
         outcome.stages,
         seed=outcome.seed,
         interrupted=outcome.interrupted,
@@ -270,11 +276,10 @@ def _best(first: Schedule, others: Sequence[Outcome], maximize: Sequence[bool]) 
         if i != winner:
             stages = _merge(stages, keys[winner], result.stages, keys[i], maximize)
     chosen = results[winner]
-    proven = all(stage.status == Status.OPTIMAL for stage in stages)
     return replace(
         first,
         assignments=chosen.assignments,
-        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        status=_status(stages),
         stages=tuple(stages),
         seed=chosen.seed,
         interrupted=first.interrupted or chosen.interrupted,
@@ -299,8 +304,7 @@ def _merge(
             break
         if mine.value is None or theirs.bound is None or mine.status == Status.OPTIMAL:
             continue
-        bounds = [b for b in (mine.bound, theirs.bound) if b is not None]
-        bound = min(bounds) if maximize[k] else max(bounds)
+        bound = tighter_bound(mine.bound, theirs.bound, maximize[k])
         if bound == mine.value:
             merged[k] = replace(mine, status=Status.OPTIMAL, bound=mine.value)
         elif bound != mine.bound:

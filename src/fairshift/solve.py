@@ -54,6 +54,7 @@ from .model.stages import (
     StageGoal,
     StageSpec,
     fairness_stages,
+    tighter_bound,
 )
 from .model.warmstart import greedy_hint
 from .roster import _ordered
@@ -458,26 +459,24 @@ def _within_case(
     inner.parameters.search_branching = cp_model.AUTOMATIC_SEARCH
     with _only_while(model, [goal.split.by == case]) as switch:
         status = run(inner, model, callback=callback, interrupt=state.interrupt)
-    found = inner
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or state.interrupt:
-        return status, found, False
-    value = found.objective_value
+        return status, inner, False
+    value = inner.objective_value
     if known is not None and (value >= known if spec.maximize else value <= known):
-        return status, found, True  # meets a bound that holds for every schedule
-    values = list(found.response_proto.solution)
+        return status, inner, True  # meets a bound that holds for every schedule
+    values = list(inner.response_proto.solution)
     values[switch.index] = 0  # the case is off again: the hint keeps the model's domains
     model.clear_hints()  # type: ignore[no-untyped-call]
     _hint_all(model, values)
     params.max_time_in_seconds = max(seconds - (time.perf_counter() - started), 0.01)
-    params.max_deterministic_time = max(work - found.response_proto.deterministic_time, 0.001)
+    params.max_deterministic_time = max(work - inner.response_proto.deterministic_time, 0.001)
     whole = run(solver, model, callback=callback, interrupt=state.interrupt)
-    result = solver
     if whole not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return status, found, False
+        return status, inner, False
     sign = -1 if spec.maximize else 1
-    if sign * result.objective_value <= sign * value:
-        return whole, result, True
-    return cp_model.FEASIBLE, _Settled(found, result.best_objective_bound), True
+    if sign * solver.objective_value <= sign * value:
+        return whole, solver, True
+    return cp_model.FEASIBLE, _Settled(inner, solver.best_objective_bound), True
 
 
 #: What ``model.add`` takes: a comparison of linear expressions.
@@ -771,11 +770,11 @@ def _reread(
             # Built from earlier values that were improved (and proven) since.
             # The old bound still holds (tighter earlier values only lower the optimum).
             rebuilt = spec.build(raw, frozenset(exact))
-            known = _tighter(goal.known, rebuilt.known, spec.maximize)
+            known = tighter_bound(goal.known, rebuilt.known, spec.maximize)
             if known is not None:
                 known, _ = _tighten(state, rebuilt, reached, known, _reread_budget(state), None)
             basis = {name: raw[name] for name in basis}
-        known = _tighter(goal.known, known, spec.maximize)
+        known = tighter_bound(goal.known, known, spec.maximize)
         if known is not None and known != goal.known:
             goal = dataclasses.replace(goal, known=known)
             stages[i] = dataclasses.replace(stages[i], bound=goal.to_report(known))
@@ -1062,13 +1061,6 @@ def _tighten_budget(
     )
 
 
-def _tighter(first: int | None, second: int | None, maximize: bool) -> int | None:
-    """The tighter of two bounds on a stage (either may be unknown)."""
-    if first is None or second is None:
-        return second if first is None else first
-    return min(first, second) if maximize else max(first, second)
-
-
 def _reread_budget(state: _Run) -> Budget:
     """What tightening one stage's bound again after the re-read may spend."""
     limit = state.options.work_limit
@@ -1208,12 +1200,11 @@ def _resume(
     _hint_all(model, values)
     solver = state.options.solver(seconds, work, large=state.large)
     status = run(solver, model, callback=callback, interrupt=state.interrupt)
-    result = solver
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return values, bound
-    found = list(result.response_proto.solution)[: len(values)]
+    found = list(solver.response_proto.solution)[: len(values)]
     sign = -1 if spec.maximize else 1
-    tighter = _best_bound(result.best_objective_bound, bound, spec.maximize)
+    tighter = _best_bound(solver.best_objective_bound, bound, spec.maximize)
     if sign * evaluate(goal.expression, found) < sign * evaluate(goal.expression, values):
         return found, tighter
     return values, tighter

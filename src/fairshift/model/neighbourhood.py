@@ -199,12 +199,11 @@ class NeighbourhoodSearch:
                 group = min(group + 2, MAX_GROUP, size - 1)
             else:
                 group = max(group - 2, smallest)
-            # The step is kept if it improves.
-            key = None
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                candidate = list(solver.response_proto.solution)[: len(best)]
-                key = self._key(goal, stage, candidate, sign)
-            if key is not None and key < best_key:
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                continue
+            candidate = list(solver.response_proto.solution)[: len(best)]
+            key = self._key(goal, stage, candidate, sign)
+            if key < best_key:  # the step is kept if it improves
                 best_key, best = key, candidate
                 improvements += 1
                 improved_at = spent

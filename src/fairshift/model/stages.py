@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -33,6 +34,9 @@ from ..spread import categories, eligible
 from .classbound import Budget, ClassBound
 from .lattice import Lattice, lattice
 from .objective import Objective
+
+#: A bound in the model's integer units or in reported units.
+Number = TypeVar("Number", int, float)
 
 #: Deterministic work units (CP-SAT's ``deterministic_time``) a best-effort stage may use,
 #: and as much again per minute of a time limit longer than one minute (teams of at most
@@ -266,6 +270,19 @@ def _middle_first(values: list[int]) -> list[int]:
     middle = (len(values) - 1) // 2
     order = sorted(range(len(values)), key=lambda i: (abs(i - middle), i))
     return [values[i] for i in order]
+
+
+def tighter_bound(first: Number | None, second: Number | None, maximize: bool) -> Number | None:
+    """The tighter of two bounds on one stage's optimum (either may be unknown).
+
+    Examples
+    --------
+    >>> tighter_bound(3, 5, False), tighter_bound(3, 5, True), tighter_bound(None, 2.5, False)
+    (5, 3, 2.5)
+    """
+    if first is None or second is None:
+        return second if first is None else first
+    return min(first, second) if maximize else max(first, second)
 
 
 def fairness_stages(objective: Objective, bounds: LatticeBounds) -> list[StageSpec]:
